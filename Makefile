@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pallocbits top-level Makefile.  Kernel objects are described in Kbuild; this
+# file drives the out-of-tree module build, the userspace library and the
+# test scripts.  `make help` lists the targets.
+
+PROJ		:= $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD		:= $(PROJ)/build
+KMOD_DIR	:= $(BUILD)/kmod
+USER_DIR	:= $(BUILD)/user
+# Kernel headers to build against: KDIR=... overrides scripts/kdir.sh's choice.
+KDIR		?=
+KMAKE_FLAGS	:= CONFIG_PALLOCBITS=m CONFIG_DEBUG_INFO_BTF_MODULES=
+
+USER_CC		?= cc
+USER_CFLAGS	:= -I$(PROJ)/user/include -I$(PROJ)
+USER_OPT	?= -O2 -g -Wall -Wextra -Werror -std=gnu11
+
+# Sources of the module, linked into the build directory so that kbuild
+# writes its objects there and never into the checkout.
+KMOD_SRCS	:= Kbuild $(wildcard $(PROJ)/*.c $(PROJ)/*.h)
+
+.PHONY: all module user print-user-cflags kunit kunit-debug oracle check clean help deps
+
+all: module
+
+deps:
+	@$(PROJ)/scripts/deps.sh
+
+module:
+	@$(PROJ)/scripts/deps.sh build
+	@mkdir -p $(KMOD_DIR)
+	@for f in $(notdir $(KMOD_SRCS)); do ln -sfn $(PROJ)/$$f $(KMOD_DIR)/$$f; done
+	@kdir="$(KDIR)"; [ -n "$$kdir" ] || kdir=$$($(PROJ)/scripts/kdir.sh); \
+	$(MAKE) -C "$$kdir" M=$(KMOD_DIR) $(KMAKE_FLAGS) W=1 modules
+	@ln -sfn $(KMOD_DIR)/pallocbits.ko $(BUILD)/pallocbits.ko
+
+$(USER_DIR)/pallocbits.o: $(PROJ)/pallocbits.c $(PROJ)/pallocbits.h $(wildcard $(PROJ)/user/include/*/*.h)
+	@mkdir -p $(USER_DIR)
+	$(USER_CC) $(USER_OPT) $(USER_CFLAGS) -DKBUILD_MODNAME='"pallocbits"' -c -o $@ $<
+
+$(USER_DIR)/libpallocbits.a: $(USER_DIR)/pallocbits.o
+	rm -f $@
+	ar rcs $@ $^
+
+user: $(USER_DIR)/libpallocbits.a
+
+# The flags a userspace C file needs to include pallocbits.h and link the library.
+print-user-cflags:
+	@echo $(USER_CFLAGS)
+
+kunit:
+	@$(PROJ)/scripts/kunit.sh plain
+
+kunit-debug:
+	@$(PROJ)/scripts/kunit.sh debug
+
+oracle:
+	@$(PROJ)/scripts/oracle.sh
+
+check:
+	@$(PROJ)/scripts/check.sh
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo 'make [module]      build pallocbits.ko against the Debian 6.1 headers (W=1)'
+	@echo 'make user          build build/user/libpallocbits.a (the chunk bitmap in userspace)'
+	@echo 'make -s print-user-cflags   flags to compile against the userspace library'
+	@echo 'make kunit         KUnit suites on UML (kunit.py)'
+	@echo 'make kunit-debug   the same with KASAN, UBSAN and lockdep'
+	@echo 'make oracle        differential test of the chunk bitmap against Go itself'
+	@echo 'make check         everything above; ends with "N passed, N failed"'
