@@ -54,9 +54,9 @@ struct palloc_data {
 typedef u64 palloc_sum_t;
 
 #define PALLOC_SUM_LOG_MAX	21
-#define PALLOC_SUM_MAX_VALUE	(1U << PALLOC_SUM_LOG_MAX)
+#define PALLOC_SUM_MAX_VALUE	BIT(PALLOC_SUM_LOG_MAX)
 #define PALLOC_SUM_FIELD_MASK	(PALLOC_SUM_MAX_VALUE - 1)
-#define PALLOC_SUM_ALL_FREE	(1ULL << 63)
+#define PALLOC_SUM_ALL_FREE	BIT_ULL(63)
 
 /* Bit-count helpers with Go's definitions at zero: ctz(0) = clz(0) = 64. */
 static inline unsigned int palloc_ctz64(u64 x)

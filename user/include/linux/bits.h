@@ -3,6 +3,7 @@
 #ifndef _PALLOC_USER_BITS_H
 #define _PALLOC_USER_BITS_H
 
+#define BIT(nr)			(1UL << (nr))
 #define BIT_ULL(nr)		(1ULL << (nr))
 #define GENMASK_ULL(h, l)	((~0ULL << (l)) & (~0ULL >> (63 - (h))))
 

@@ -1,0 +1,1239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pallocbits page allocator: Go's pageAlloc over a range of chunks.
+ *
+ * The range [0, npages) is covered by chunks of PALLOC_CHUNK_PAGES pages,
+ * each a struct palloc_data.  A radix tree of packed summaries (fan-out 8,
+ * Go's mergeSummaries) sits on the chunks, so a first-fit search descends
+ * the tree instead of scanning chunks.  Small allocations come from per-CPU
+ * 64-page caches (Go's pageCache).  A scavenger releases free pages from the
+ * top of the range down through a callback of the layer above, marking them
+ * scavenged (known zero) in the chunk bitmaps.
+ *
+ * The algorithms come from the Go runtime (mpagealloc.go, mpagecache.go,
+ * mgcscavenge.go; BSD-3-Clause), re-implemented.  Additions: aligned
+ * allocation, checked frees, a bounded-work search.
+ *
+ * Invariants, enforced here:
+ *  - scavenged => free (allocation clears scavenged bits, see pallocbits.c);
+ *  - every summary equals the merge of its children; 0 means no free page;
+ *  - every page below search_addr is allocated;
+ *  - nothing proportional to the whole range is done under the heap lock
+ *    (except palloc_heap_check(), a test and debug aid).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <kunit/visibility.h>
+#include <linux/bitmap.h>
+#include <linux/bitops.h>
+#include <linux/cpumask.h>
+#include <linux/errno.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/lockdep.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "pagealloc.h"
+
+/* Leaf summaries: 10-bit fields, enough for 0..512. */
+#define PALLOC_LEAF_BITS	10
+#define PALLOC_LEAF_MASK	((1U << PALLOC_LEAF_BITS) - 1)
+/* Entries an aligned search may look at before settling for a sure fit. */
+#define PALLOC_ALIGN_BUDGET	4096
+/* Background scavenger: work slice and idle period. */
+#define PALLOC_SCAV_SLICE_NS	(1 * NSEC_PER_MSEC)
+#define PALLOC_SCAV_IDLE	(HZ)
+
+static void palloc_kick(struct palloc_heap *h, u64 dirty);
+static void palloc_scavenger_work(struct work_struct *work);
+
+static inline unsigned int palloc_level_log_pages(const struct palloc_heap *h, unsigned int l)
+{
+	return ilog2(PALLOC_CHUNK_PAGES) + PALLOC_LEVEL_BITS * (h->nlevels - 1 - l);
+}
+
+static u32 palloc_leaf_pack(palloc_sum_t s)
+{
+	return palloc_sum_start(s) | palloc_sum_max(s) << PALLOC_LEAF_BITS |
+	       palloc_sum_end(s) << (2 * PALLOC_LEAF_BITS);
+}
+
+static palloc_sum_t palloc_leaf_unpack(u32 v)
+{
+	return palloc_sum_pack(v & PALLOC_LEAF_MASK, (v >> PALLOC_LEAF_BITS) & PALLOC_LEAF_MASK,
+			       (v >> (2 * PALLOC_LEAF_BITS)) & PALLOC_LEAF_MASK);
+}
+
+/* Summary of entry @i of level @l; entries past the level's end are full. */
+static palloc_sum_t palloc_sum_get(const struct palloc_heap *h, unsigned int l, unsigned long i)
+{
+	if (i >= h->len[l])
+		return 0;
+	if (l == h->nlevels - 1)
+		return palloc_leaf_unpack(h->leaf[i]);
+	return h->sum[l][i];
+}
+
+/*
+ * Merge the 8 children of entry @i of level @l (Go's mergeSummaries): a run
+ * of free pages is stitched across children from the end of one to the
+ * start of the next.
+ */
+static palloc_sum_t palloc_sum_merge(const struct palloc_heap *h, unsigned int l, unsigned long i)
+{
+	unsigned int f = 1U << palloc_level_log_pages(h, l + 1);
+	unsigned int start, most, end, c;
+	palloc_sum_t s = palloc_sum_get(h, l + 1, i << PALLOC_LEVEL_BITS);
+
+	start = palloc_sum_start(s);
+	most = palloc_sum_max(s);
+	end = palloc_sum_end(s);
+	for (c = 1; c < (1U << PALLOC_LEVEL_BITS); c++) {
+		unsigned int cs, cm, ce;
+
+		s = palloc_sum_get(h, l + 1, (i << PALLOC_LEVEL_BITS) + c);
+		cs = palloc_sum_start(s);
+		cm = palloc_sum_max(s);
+		ce = palloc_sum_end(s);
+		if (start == c * f)
+			start += cs;
+		most = max3(most, end + cs, cm);
+		end = ce == f ? end + f : ce;
+	}
+	return palloc_sum_pack(start, most, end);
+}
+
+/*
+ * Recompute the leaves of chunks [sc, ec] and every ancestor, stopping as
+ * soon as a level does not change (Go's pageAlloc.update).  Work is
+ * proportional to the chunks touched.
+ */
+static void palloc_update(struct palloc_heap *h, unsigned long sc, unsigned long ec)
+{
+	unsigned long ci, lo = sc, hi = ec;
+	bool changed = false;
+	int l;
+
+	lockdep_assert_held(&h->lock);
+	for (ci = sc; ci <= ec; ci++) {
+		u32 v = palloc_leaf_pack(palloc_bits_summarize(&h->chunks[ci].alloc));
+
+		if (h->leaf[ci] != v) {
+			h->leaf[ci] = v;
+			changed = true;
+		}
+	}
+	for (l = h->nlevels - 2; l >= 0 && changed; l--) {
+		unsigned long i;
+
+		lo >>= PALLOC_LEVEL_BITS;
+		hi >>= PALLOC_LEVEL_BITS;
+		changed = false;
+		for (i = lo; i <= hi; i++) {
+			palloc_sum_t s = palloc_sum_merge(h, l, i);
+
+			if (h->sum[l][i] != s) {
+				h->sum[l][i] = s;
+				changed = true;
+			}
+		}
+	}
+}
+
+static inline struct palloc_data *palloc_chunk(struct palloc_heap *h, u64 page)
+{
+	return &h->chunks[page / PALLOC_CHUNK_PAGES];
+}
+
+/*
+ * The piece of [p, end) in one chunk: its chunk index, first page in the
+ * chunk, and (returned) length.
+ */
+static unsigned int palloc_piece(u64 p, u64 end, unsigned long *ci, unsigned int *i)
+{
+	*ci = p / PALLOC_CHUNK_PAGES;
+	*i = p % PALLOC_CHUNK_PAGES;
+	return min_t(u64, PALLOC_CHUNK_PAGES - *i, end - p);
+}
+
+/* Count the pages of [start, start + npages) set in the alloc or scav bitmap. */
+static u64 palloc_count(struct palloc_heap *h, u64 start, u64 npages, bool scav)
+{
+	unsigned long ci;
+	unsigned int i, n;
+	u64 cnt = 0, p;
+
+	lockdep_assert_held(&h->lock);
+	for (p = start; p < start + npages; p += n) {
+		n = palloc_piece(p, start + npages, &ci, &i);
+		struct palloc_data *d = &h->chunks[ci];
+
+		cnt += palloc_bits_popcnt_range(scav ? &d->scav : &d->alloc, i, n);
+	}
+	return cnt;
+}
+
+/*
+ * Mark free pages [start, start + npages) allocated (Go's allocRange).
+ * Return: how many of them were scavenged.
+ */
+static u64 palloc_alloc_range(struct palloc_heap *h, u64 start, u64 npages)
+{
+	unsigned long ci;
+	unsigned int i, n;
+	u64 scav = 0, p;
+
+	lockdep_assert_held(&h->lock);
+	for (p = start; p < start + npages; p += n) {
+		n = palloc_piece(p, start + npages, &ci, &i);
+		struct palloc_data *d = &h->chunks[ci];
+
+		scav += palloc_bits_popcnt_range(&d->scav, i, n);
+		if (n == PALLOC_CHUNK_PAGES)
+			palloc_data_alloc_all(d);
+		else
+			palloc_data_alloc_range(d, i, n);
+	}
+	h->pages_free -= npages;
+	h->pages_scav -= scav;
+	palloc_update(h, start / PALLOC_CHUNK_PAGES, (start + npages - 1) / PALLOC_CHUNK_PAGES);
+	return scav;
+}
+
+/*
+ * Mark allocated pages [start, start + npages) free, and scavenged if
+ * @scavenged (Go's free; the scavenger and grow set the bits).
+ */
+static void palloc_free_range(struct palloc_heap *h, u64 start, u64 npages, bool scavenged)
+{
+	unsigned long ci;
+	unsigned int i, n;
+	u64 p;
+
+	lockdep_assert_held(&h->lock);
+	for (p = start; p < start + npages; p += n) {
+		n = palloc_piece(p, start + npages, &ci, &i);
+		struct palloc_data *d = &h->chunks[ci];
+
+		palloc_bits_free(&d->alloc, i, n);
+		if (scavenged)
+			palloc_bits_set_range(&d->scav, i, n);
+		else
+			set_bit(ci, h->dirty);
+	}
+	h->pages_free += npages;
+	if (scavenged)
+		h->pages_scav += npages;
+	h->search_addr = min(h->search_addr, start);
+	palloc_update(h, start / PALLOC_CHUNK_PAGES, (start + npages - 1) / PALLOC_CHUNK_PAGES);
+}
+
+/* First page of the run [lo, 512) of @b that is @set, or 512. */
+static unsigned int palloc_bits_next(const struct palloc_bits *b, unsigned int lo, bool set)
+{
+	unsigned int k;
+
+	for (k = lo / 64; k < PALLOC_CHUNK_WORDS; k++) {
+		u64 x = set ? b->w[k] : ~b->w[k];
+
+		if (k == lo / 64)
+			x &= ~0ULL << (lo % 64);
+		if (x)
+			return k * 64 + palloc_ctz64(x);
+	}
+	return PALLOC_CHUNK_PAGES;
+}
+
+/*
+ * Lowest @align-aligned run of @npages free pages of a chunk whose absolute
+ * first page is @base, starting at page @from.  Bounded by the chunk's size.
+ */
+static unsigned int palloc_chunk_find(const struct palloc_bits *b, u64 base, unsigned int npages,
+				      u64 align, unsigned int from, unsigned int *hint)
+{
+	unsigned int lo = from, hi;
+
+	if (align == 1)
+		return palloc_bits_find(b, npages, from, hint);
+	*hint = palloc_bits_find1(b, from);
+	while (lo < PALLOC_CHUNK_PAGES) {
+		u64 a;
+
+		lo = palloc_bits_next(b, lo, false);
+		if (lo >= PALLOC_CHUNK_PAGES)
+			break;
+		hi = palloc_bits_next(b, lo, true);
+		a = ALIGN(base + lo, align) - base;
+		if (a + npages <= hi)
+			return a;
+		lo = hi;
+	}
+	return PALLOC_NOT_FOUND;
+}
+
+/* A level of the search: a block of entries being scanned, and the open run. */
+struct palloc_scan {
+	unsigned long blk;	/* first entry of the block */
+	unsigned long nent;	/* entries in the block */
+	unsigned long j;	/* current entry, relative to blk */
+	u64 run_base;		/* first page of the open free run */
+	u64 run_size;		/* its length so far; 0 = none */
+};
+
+/* State of one search down the summary tree. */
+struct palloc_search {
+	struct palloc_heap *h;
+	u64 npages;
+	u64 align;
+	u64 sa;			/* search_addr when the search began */
+	u64 hint;		/* every page below it is allocated */
+	bool frontier;		/* all entries seen so far were full */
+	unsigned int l;		/* current level */
+	struct palloc_scan st[PALLOC_MAX_LEVELS];
+};
+
+/* Does [base, base + size) hold an @align-aligned run of @npages pages? */
+static bool palloc_fits(u64 base, u64 size, u64 npages, u64 align, u64 *at)
+{
+	u64 a = ALIGN(base, align);
+
+	if (a + npages > base + size)
+		return false;
+	*at = a;
+	return true;
+}
+
+/* Close the open run of level @l at entry @e: only its free end stays open. */
+static void palloc_search_restart(struct palloc_search *q, unsigned int l, unsigned long e)
+{
+	struct palloc_scan *s = &q->st[l];
+	palloc_sum_t sum = palloc_sum_get(q->h, l, e);
+
+	s->run_size = palloc_sum_end(sum);
+	s->run_base = ((u64)(e + 1) << palloc_level_log_pages(q->h, l)) - s->run_size;
+	s->j++;
+}
+
+/* Search chunk @e, whose longest run may hold the request. */
+static bool palloc_search_chunk(struct palloc_search *q, unsigned long e, u64 *at)
+{
+	u64 base = (u64)e * PALLOC_CHUNK_PAGES;
+	unsigned int from = 0, idx, nsi;
+
+	if (q->sa / PALLOC_CHUNK_PAGES == e)
+		from = q->sa % PALLOC_CHUNK_PAGES;
+	idx = palloc_chunk_find(&q->h->chunks[e].alloc, base, q->npages, q->align, from, &nsi);
+	if (q->frontier && nsi != PALLOC_NOT_FOUND)
+		q->hint = max(q->hint, base + nsi);
+	q->frontier = false;
+	if (idx == PALLOC_NOT_FOUND) {
+		WARN_ON_ONCE(q->align == 1);	/* Go's "bad summary data" */
+		return false;
+	}
+	*at = base + idx;
+	return true;
+}
+
+/* Go one level down, into the 8 children of entry @e of the current level. */
+static void palloc_search_descend(struct palloc_search *q, unsigned long e)
+{
+	struct palloc_heap *h = q->h;
+	unsigned int l = q->l;
+	unsigned long cblk = e << PALLOC_LEVEL_BITS, cj = 0;
+
+	if ((q->sa >> palloc_level_log_pages(h, l)) == e)
+		cj = (q->sa >> palloc_level_log_pages(h, l + 1)) - cblk;
+	q->st[l + 1] = (struct palloc_scan){
+		.blk = cblk,
+		.nent = min_t(unsigned long, 1U << PALLOC_LEVEL_BITS, h->len[l + 1] - cblk),
+		.j = cj,
+	};
+	q->l = l + 1;
+}
+
+/*
+ * Look at the current entry of the current level.  Return: true when the
+ * request was placed at *@at; otherwise the search state has moved on.
+ */
+static bool palloc_search_step(struct palloc_search *q, u64 *at)
+{
+	struct palloc_heap *h = q->h;
+	struct palloc_scan *s = &q->st[q->l];
+	unsigned int logp = palloc_level_log_pages(h, q->l);
+	unsigned long e = s->blk + s->j;
+	palloc_sum_t sum = palloc_sum_get(h, q->l, e);
+	u64 f = 1ULL << logp, base = (u64)e << logp, cs;
+
+	if (!sum) {
+		s->run_size = 0;
+		if (q->frontier)
+			q->hint = min(max(q->hint, base + f), h->npages);
+		s->j++;
+		return false;
+	}
+	if (q->frontier)
+		q->hint = max(q->hint, base);
+	cs = palloc_sum_start(sum);
+	if (!s->run_size)
+		s->run_base = base;
+	/* A run crossing into this entry is lower than any inside it. */
+	if (s->run_size + cs >= q->npages &&
+	    palloc_fits(s->run_base, s->run_size + cs, q->npages, q->align, at))
+		return true;
+	if (cs == f) {
+		/* Fully free: the run goes on. */
+		s->run_size += f;
+		q->frontier = false;
+		s->j++;
+		return false;
+	}
+	/* An aligned fit inside needs an aligned page inside: align < f. */
+	if (palloc_sum_max(sum) >= q->npages && q->align < f) {
+		if (q->l < h->nlevels - 1) {
+			palloc_search_descend(q, e);
+			return false;
+		}
+		if (palloc_search_chunk(q, e, at))
+			return true;
+	}
+	q->frontier = false;
+	palloc_search_restart(q, q->l, e);
+	return false;
+}
+
+/*
+ * First-fit search from search_addr down the summary tree (Go's find),
+ * generalised to aligned runs.  For @align == 1 every descent succeeds, as
+ * in Go.  An aligned search descends only into entries whose longest run
+ * could hold the request, backtracks when one does not, and after
+ * PALLOC_ALIGN_BUDGET entries settles for the first run of
+ * @npages + @align - 1 pages, which surely holds an aligned fit.
+ *
+ * *@hint gets a new lower bound for search_addr: every page below it is
+ * allocated (Go's candidate searchAddr).
+ *
+ * Return: true and the first page in *@at, or false.
+ */
+static bool palloc_find(struct palloc_heap *h, u64 npages, u64 align, u64 *at, u64 *hint)
+{
+	struct palloc_search q = {
+		.h = h, .npages = npages, .align = align,
+		.sa = h->search_addr, .hint = h->search_addr, .frontier = true,
+	};
+	unsigned int budget = PALLOC_ALIGN_BUDGET;
+	u64 want, unused;
+
+	lockdep_assert_held(&h->lock);
+	q.st[0] = (struct palloc_scan){
+		.nent = h->len[0], .j = q.sa >> palloc_level_log_pages(h, 0),
+	};
+	for (;;) {
+		struct palloc_scan *s = &q.st[q.l];
+
+		if (s->j >= s->nent) {
+			/* Block exhausted: back to the parent, past the entry. */
+			if (!q.l)
+				return false;
+			q.l--;
+			palloc_search_restart(&q, q.l, q.st[q.l].blk + q.st[q.l].j);
+			continue;
+		}
+		if (align > 1 && !budget--)
+			break;
+		if (palloc_search_step(&q, at)) {
+			*hint = q.hint;
+			return true;
+		}
+	}
+
+	/* Too fragmented to search exactly: a longer run holds an aligned fit. */
+	want = npages + align - 1;
+	if (want > h->npages || !palloc_find(h, want, 1, at, &unused))
+		return false;
+	*at = ALIGN(*at, align);
+	*hint = h->search_addr;
+	return true;
+}
+
+/* Is any page of [start, start + npages) held free by a per-CPU cache? */
+static bool palloc_cached(struct palloc_heap *h, u64 start, u64 npages)
+{
+	int cpu;
+
+	lockdep_assert_held(&h->lock);
+	for_each_possible_cpu(cpu) {
+		struct palloc_pcache *c = per_cpu_ptr(h->pcache, cpu);
+		/* base only changes under h->lock; cache bits only drop without it. */
+		u64 cache = READ_ONCE(c->cache), base = c->base, lo, hi;
+
+		if (!cache || start >= base + PALLOC_CACHE_PAGES || start + npages <= base)
+			continue;
+		lo = max(start, base) - base;
+		hi = min(start + npages, base + PALLOC_CACHE_PAGES) - base;
+		if (cache & GENMASK_ULL(hi - 1, lo))
+			return true;
+	}
+	return false;
+}
+
+static u64 palloc_largest_free(struct palloc_heap *h)
+{
+	u64 f = 1ULL << palloc_level_log_pages(h, 0), best = 0, run = 0;
+	unsigned long i;
+
+	lockdep_assert_held(&h->lock);
+	/* The root has at most npages / 2^21 + 1 entries. */
+	for (i = 0; i < h->len[0]; i++) {
+		palloc_sum_t s = palloc_sum_get(h, 0, i);
+		u64 cs = palloc_sum_start(s), ce = palloc_sum_end(s);
+
+		best = max3(best, run + cs, (u64)palloc_sum_max(s));
+		run = ce == f ? run + f : ce;
+	}
+	return best;
+}
+
+/**
+ * palloc_heap_create() - set up an empty heap for pages [0, @npages)
+ * @npages: size of the range in pages, 1 .. PALLOC_MAX_PAGES
+ * @release: how the scavenger releases pages, or NULL
+ * @priv: argument of @release
+ *
+ * Every page starts absent (allocated); palloc_heap_grow() adds them.
+ *
+ * Context: Process context, may sleep.
+ * Return: the heap, or an ERR_PTR: -EINVAL for a bad size, -ENOMEM.
+ */
+struct palloc_heap *palloc_heap_create(u64 npages, palloc_release_t release, void *priv)
+{
+	struct palloc_heap *h;
+	unsigned long n;
+	unsigned int l, nl;
+	int cpu;
+
+	if (!npages || npages > PALLOC_MAX_PAGES)
+		return ERR_PTR(-EINVAL);
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return ERR_PTR(-ENOMEM);
+	spin_lock_init(&h->lock);
+	mutex_init(&h->scav_mutex);
+	h->npages = npages;
+	h->nchunks = DIV_ROUND_UP(npages, PALLOC_CHUNK_PAGES);
+	h->release = release;
+	h->release_priv = priv;
+	h->inflight_start = U64_MAX;
+	h->search_addr = npages;	/* nothing free yet */
+
+	/* Levels: add parents of fan-out 8 until one entry or five levels. */
+	for (nl = 1, n = h->nchunks; n > 1 && nl < PALLOC_MAX_LEVELS; nl++)
+		n = DIV_ROUND_UP(n, 1U << PALLOC_LEVEL_BITS);
+	h->nlevels = nl;
+	for (l = nl, n = h->nchunks; l-- > 0; n = DIV_ROUND_UP(n, 1U << PALLOC_LEVEL_BITS))
+		h->len[l] = n;
+
+	h->chunks = kvmalloc_array(h->nchunks, sizeof(*h->chunks), GFP_KERNEL);
+	if (!h->chunks)
+		goto out_free_heap;
+	h->leaf = kvcalloc(h->nchunks, sizeof(*h->leaf), GFP_KERNEL);
+	if (!h->leaf)
+		goto out_free_chunks;
+	for (l = 0; l + 1 < nl; l++) {
+		h->sum[l] = kvcalloc(h->len[l], sizeof(*h->sum[l]), GFP_KERNEL);
+		if (!h->sum[l])
+			goto out_free_sums;
+	}
+	h->dirty = bitmap_zalloc(h->nchunks, GFP_KERNEL);
+	if (!h->dirty)
+		goto out_free_sums;
+	h->pcache = alloc_percpu(struct palloc_pcache);
+	if (!h->pcache)
+		goto out_free_dirty;
+	for_each_possible_cpu(cpu)
+		spin_lock_init(&per_cpu_ptr(h->pcache, cpu)->lock);
+
+	/* Absent pages are allocated; all-zero summaries already say so. */
+	for (n = 0; n < h->nchunks; n++) {
+		palloc_data_alloc_all(&h->chunks[n]);
+		cond_resched();
+	}
+	h->scavenger.goal_pages = U64_MAX;
+	h->scavenger.budget_pct = 1;
+	INIT_DELAYED_WORK(&h->scavenger.work, palloc_scavenger_work);
+	return h;
+
+out_free_dirty:
+	bitmap_free(h->dirty);
+out_free_sums:
+	for (l = 0; l + 1 < nl; l++)
+		kvfree(h->sum[l]);
+	kvfree(h->leaf);
+out_free_chunks:
+	kvfree(h->chunks);
+out_free_heap:
+	kfree(h);
+	return ERR_PTR(-ENOMEM);
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_create);
+
+/**
+ * palloc_heap_destroy() - stop the scavenger and free a heap's metadata
+ * @h: the heap, or NULL
+ *
+ * Pages still allocated are forgotten; the caller owns their memory.
+ *
+ * Context: Process context, may sleep.  No other user of @h may remain.
+ */
+void palloc_heap_destroy(struct palloc_heap *h)
+{
+	unsigned int l;
+
+	if (!h)
+		return;
+	WRITE_ONCE(h->scavenger.stopping, true);
+	cancel_delayed_work_sync(&h->scavenger.work);
+	free_percpu(h->pcache);
+	bitmap_free(h->dirty);
+	for (l = 0; l + 1 < h->nlevels; l++)
+		kvfree(h->sum[l]);
+	kvfree(h->leaf);
+	kvfree(h->chunks);
+	mutex_destroy(&h->scav_mutex);
+	kfree(h);
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_destroy);
+
+/* Is [start, start + npages) a non-empty range inside the heap? */
+static bool palloc_range_ok(const struct palloc_heap *h, u64 start, u64 npages)
+{
+	return npages && start < h->npages && npages <= h->npages - start;
+}
+
+/**
+ * palloc_heap_grow() - add absent pages to the heap as free pages (Go's grow)
+ * @h: the heap
+ * @start: first page
+ * @npages: number of pages
+ * @scavenged: the pages are known zero (scavenged); otherwise dirty
+ *
+ * Work is proportional to @npages; the lock is dropped between chunks when
+ * needed, so concurrent grows of overlapping ranges must be serialised by
+ * the caller.
+ *
+ * Context: Process context, may sleep.  Takes and releases h->lock.
+ * Return: 0, or -EINVAL if the range is empty, outside the heap, or holds a
+ * page that is not allocated (already present and free).
+ */
+int palloc_heap_grow(struct palloc_heap *h, u64 start, u64 npages, bool scavenged)
+{
+	u64 p, end = start + npages;
+	unsigned long ci;
+	unsigned int i, n;
+	int pass;
+
+	if (!palloc_range_ok(h, start, npages))
+		return -EINVAL;
+	/* Pass 0 checks that every page is absent, pass 1 frees them. */
+	spin_lock(&h->lock);
+	for (pass = 0; pass < 2; pass++) {
+		for (p = start; p < end; p += n) {
+			n = palloc_piece(p, end, &ci, &i);
+			if (!pass && palloc_bits_popcnt_range(&h->chunks[ci].alloc, i, n) != n) {
+				spin_unlock(&h->lock);
+				return -EINVAL;
+			}
+			if (pass)
+				palloc_free_range(h, p, n, scavenged);
+			if (need_resched()) {
+				spin_unlock(&h->lock);
+				cond_resched();
+				spin_lock(&h->lock);
+			}
+		}
+	}
+	h->pages_total += npages;
+	spin_unlock(&h->lock);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_grow);
+
+/* The locked allocation path (Go's pageAlloc.alloc plus alignment). */
+static bool palloc_alloc_locked(struct palloc_heap *h, u64 npages, u64 align, u64 *start,
+				u64 *scav)
+{
+	u64 sa = h->search_addr, at, hint;
+
+	lockdep_assert_held(&h->lock);
+	if (sa >= h->npages)
+		return false;
+	/* Fast path: the search_addr chunk has a long enough run after it. */
+	if (palloc_sum_max(palloc_leaf_unpack(h->leaf[sa / PALLOC_CHUNK_PAGES])) >= npages &&
+	    PALLOC_CHUNK_PAGES - sa % PALLOC_CHUNK_PAGES >= npages) {
+		unsigned int nsi, idx;
+		u64 base = sa - sa % PALLOC_CHUNK_PAGES;
+
+		idx = palloc_chunk_find(&palloc_chunk(h, sa)->alloc, base, npages, align,
+					sa % PALLOC_CHUNK_PAGES, &nsi);
+		if (idx != PALLOC_NOT_FOUND) {
+			at = base + idx;
+			hint = nsi == PALLOC_NOT_FOUND ? sa : base + nsi;
+			goto found;
+		}
+	}
+	if (!palloc_find(h, npages, align, &at, &hint)) {
+		if (npages == 1 && align == 1)
+			h->search_addr = h->npages;	/* truly exhausted */
+		return false;
+	}
+found:
+	*start = at;
+	*scav = palloc_alloc_range(h, at, npages);
+	h->search_addr = max(h->search_addr, hint);
+	return true;
+}
+
+/* Fill an empty per-CPU cache from the heap (Go's allocToCache). */
+static void palloc_cache_refill(struct palloc_heap *h, struct palloc_pcache *c)
+{
+	u64 sa, base, page, hint;
+	struct palloc_data *d;
+	unsigned int idx;
+
+	lockdep_assert_held(&c->lock);
+	spin_lock(&h->lock);
+	sa = h->search_addr;
+	if (sa >= h->npages)
+		goto out_unlock;
+	idx = h->leaf[sa / PALLOC_CHUNK_PAGES] ?
+	      palloc_bits_find1(&palloc_chunk(h, sa)->alloc, sa % PALLOC_CHUNK_PAGES) :
+	      PALLOC_NOT_FOUND;
+	if (idx != PALLOC_NOT_FOUND) {
+		page = sa - sa % PALLOC_CHUNK_PAGES + idx;
+	} else if (!palloc_find(h, 1, 1, &page, &hint)) {
+		h->search_addr = h->npages;
+		goto out_unlock;
+	}
+	base = ALIGN_DOWN(page, PALLOC_CACHE_PAGES);
+	d = palloc_chunk(h, base);
+	idx = base % PALLOC_CHUNK_PAGES;
+	c->base = base;
+	c->cache = ~palloc_bits_pages64(&d->alloc, idx);
+	c->scav = palloc_bits_block64(&d->scav, idx) & c->cache;
+	palloc_bits_alloc_pages64(&d->alloc, idx, c->cache);
+	palloc_bits_clear_block64(&d->scav, idx, c->scav);
+	h->pages_free -= hweight64(c->cache);
+	h->pages_scav -= hweight64(c->scav);
+	palloc_update(h, base / PALLOC_CHUNK_PAGES, base / PALLOC_CHUNK_PAGES);
+	h->search_addr = base + PALLOC_CACHE_PAGES - 1;
+out_unlock:
+	spin_unlock(&h->lock);
+}
+
+/* Return a cache's pages to the heap (Go's pageCache.flush). */
+static void palloc_cache_flush(struct palloc_heap *h, struct palloc_pcache *c)
+{
+	struct palloc_data *d;
+	unsigned int idx;
+
+	lockdep_assert_held(&c->lock);
+	lockdep_assert_held(&h->lock);
+	if (!c->cache)
+		return;
+	d = palloc_chunk(h, c->base);
+	idx = c->base % PALLOC_CHUNK_PAGES;
+	palloc_bits_clear_block64(&d->alloc, idx, c->cache);
+	palloc_bits_set_block64(&d->scav, idx, c->scav);
+	if (c->cache & ~c->scav)
+		set_bit(c->base / PALLOC_CHUNK_PAGES, h->dirty);
+	h->pages_free += hweight64(c->cache);
+	h->pages_scav += hweight64(c->scav);
+	h->search_addr = min(h->search_addr, c->base);
+	palloc_update(h, c->base / PALLOC_CHUNK_PAGES, c->base / PALLOC_CHUNK_PAGES);
+	c->cache = 0;
+	c->scav = 0;
+}
+
+/* Take @npages from a cache (Go's pageCache.alloc). */
+static bool palloc_cache_take(struct palloc_pcache *c, u64 npages, u64 *start, u64 *scav)
+{
+	unsigned int i;
+	u64 m;
+
+	lockdep_assert_held(&c->lock);
+	i = palloc_find_bit_range64(c->cache, npages);
+	if (i >= 64)
+		return false;
+	m = GENMASK_ULL(i + npages - 1, i);
+	*start = c->base + i;
+	*scav = hweight64(c->scav & m);
+	c->cache &= ~m;
+	c->scav &= ~m;
+	c->allocs++;
+	c->pages += npages;
+	return true;
+}
+
+/* The per-CPU cache path: Go's mheap.allocSpan for npages < 16. */
+static bool palloc_cache_alloc(struct palloc_heap *h, u64 npages, u64 *start, u64 *scav)
+{
+	struct palloc_pcache *c = get_cpu_ptr(h->pcache);
+	bool ok;
+
+	spin_lock(&c->lock);
+	if (!c->cache)
+		palloc_cache_refill(h, c);
+	ok = palloc_cache_take(c, npages, start, scav);
+	spin_unlock(&c->lock);
+	put_cpu_ptr(h->pcache);
+	return ok;
+}
+
+/**
+ * palloc_heap_alloc() - allocate a run of contiguous pages
+ * @h: the heap
+ * @npages: pages wanted, >= 1
+ * @align: alignment of the first page, in pages: a power of two (1 = none)
+ * @start: out: the first page
+ * @scav: out: how many of the pages were scavenged (known zero); the others
+ *	hold whatever their last owner left
+ *
+ * First fit: the lowest run, except that a request of fewer than
+ * PALLOC_CACHE_MAX_ALLOC unaligned pages is served from this CPU's page cache
+ * when it can be, and an aligned search in a badly fragmented heap may settle
+ * for a higher run after a bounded amount of work.  When the heap looks full
+ * the per-CPU caches are flushed and the search is retried, so no free page
+ * is stranded in a cache.
+ *
+ * Context: Process or softirq context, not hard interrupts.  Takes and
+ * releases h->lock and a per-CPU cache lock.  Work under the lock is bounded.
+ * Return: 0; -EINVAL for @npages == 0, larger than the range, or @align not
+ * a power of two; -ENOMEM when no run fits.
+ */
+int palloc_heap_alloc(struct palloc_heap *h, u64 npages, u64 align, u64 *start, u64 *scav)
+{
+	bool ok;
+
+	if (!npages || npages > h->npages || !is_power_of_2(align) || align > h->npages)
+		return -EINVAL;
+	if (npages < PALLOC_CACHE_MAX_ALLOC && align == 1 &&
+	    palloc_cache_alloc(h, npages, start, scav))
+		return 0;
+
+	spin_lock(&h->lock);
+	ok = palloc_alloc_locked(h, npages, align, start, scav);
+	if (!ok) {
+		/* Free pages may sit in per-CPU caches: return them and retry. */
+		spin_unlock(&h->lock);
+		palloc_heap_flush_caches(h);
+		spin_lock(&h->lock);
+		ok = palloc_alloc_locked(h, npages, align, start, scav);
+	}
+	if (ok)
+		h->allocs++;
+	else
+		h->alloc_failures++;
+	spin_unlock(&h->lock);
+	return ok ? 0 : -ENOMEM;
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_alloc);
+
+/**
+ * palloc_heap_free() - free a run of allocated pages
+ * @h: the heap
+ * @start: first page
+ * @npages: number of pages, >= 1
+ *
+ * Any allocated run or part of one may be freed.  The pages become free and
+ * dirty: freeing never marks pages scavenged.  Freeing a page that is not
+ * allocated (free, held by a per-CPU cache, absent, or being scavenged) is
+ * refused and changes nothing.
+ *
+ * Context: Process or softirq context.  Takes and releases h->lock.  Work is
+ * proportional to @npages.
+ * Return: 0, or -EINVAL for a range outside the heap or not all allocated.
+ */
+int palloc_heap_free(struct palloc_heap *h, u64 start, u64 npages)
+{
+	bool scavenging;
+	u64 dirty;
+
+	if (!palloc_range_ok(h, start, npages)) {
+		spin_lock(&h->lock);
+		h->free_errors++;
+		spin_unlock(&h->lock);
+		return -EINVAL;
+	}
+	spin_lock(&h->lock);
+	scavenging = h->inflight_start != U64_MAX &&
+		     start < h->inflight_start + h->inflight_npages &&
+		     h->inflight_start < start + npages;
+	if (scavenging || palloc_count(h, start, npages, false) != npages ||
+	    palloc_cached(h, start, npages)) {
+		h->free_errors++;
+		spin_unlock(&h->lock);
+		return -EINVAL;
+	}
+	palloc_free_range(h, start, npages, false);
+	h->frees++;
+	dirty = h->pages_free - h->pages_scav;
+	spin_unlock(&h->lock);
+	palloc_kick(h, dirty);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_free);
+
+/**
+ * palloc_heap_flush_caches() - return every per-CPU cache's pages to the heap
+ * @h: the heap
+ *
+ * Context: Process or softirq context.  Takes each cache lock in turn and
+ * h->lock inside it.
+ */
+void palloc_heap_flush_caches(struct palloc_heap *h)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct palloc_pcache *c = per_cpu_ptr(h->pcache, cpu);
+
+		spin_lock(&c->lock);
+		spin_lock(&h->lock);
+		palloc_cache_flush(h, c);
+		spin_unlock(&h->lock);
+		spin_unlock(&c->lock);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_flush_caches);
+
+/*
+ * Release one candidate run of chunk @ci (Go's scavengeOne).
+ * Return: pages released, 0 if the chunk has no candidate (or is dense and
+ * not @force), or a negative errno from the release callback.
+ */
+static long palloc_scavenge_chunk(struct palloc_heap *h, unsigned long ci, u64 want, bool force)
+{
+	u64 base = (u64)ci * PALLOC_CHUNK_PAGES;
+	struct palloc_data *d = &h->chunks[ci];
+	unsigned int idx, n;
+	int ret = 0;
+
+	lockdep_assert_held(&h->scav_mutex);
+	spin_lock(&h->lock);
+	if (!force && palloc_bits_popcnt_range(&d->alloc, 0, PALLOC_CHUNK_PAGES) >=
+		      PALLOC_DENSE_PAGES) {
+		/* Dense: keep its huge page whole; free pages there are soon reused. */
+		spin_unlock(&h->lock);
+		return 0;
+	}
+	idx = palloc_data_find_scavenge_candidate(d, PALLOC_CHUNK_PAGES - 1, 1,
+						  min_t(u64, want, PALLOC_CHUNK_PAGES),
+						  PALLOC_CHUNK_PAGES, &n);
+	if (!n) {
+		clear_bit(ci, h->dirty);
+		spin_unlock(&h->lock);
+		return 0;
+	}
+	/* Mark the run allocated, so the release can sleep without the lock. */
+	palloc_alloc_range(h, base + idx, n);
+	h->inflight_start = base + idx;
+	h->inflight_npages = n;
+	spin_unlock(&h->lock);
+
+	if (h->release)
+		ret = h->release(h->release_priv, base + idx, n);
+
+	spin_lock(&h->lock);
+	h->inflight_start = U64_MAX;
+	h->inflight_npages = 0;
+	palloc_free_range(h, base + idx, n, ret == 0);
+	if (!ret)
+		h->pages_released += n;
+	spin_unlock(&h->lock);
+	return ret ? ret : n;
+}
+
+/**
+ * palloc_heap_scavenge() - release free dirty pages now
+ * @h: the heap
+ * @npages: how many pages to release at most (more may go, to keep a huge
+ *	page whole)
+ * @force: also release pages of dense chunks
+ *
+ * The per-CPU caches are flushed first.  Chunks are visited from the top of
+ * the range down; in each, the highest free dirty run is marked allocated,
+ * released through the release callback without the heap lock, then freed
+ * and marked scavenged (Go's scavengeOne).  A release error stops the pass.
+ *
+ * Context: Process context, may sleep.  Takes h->scav_mutex, the cache locks
+ * and h->lock; none is held across the release callback but the mutex.
+ * Return: the number of pages released.
+ */
+u64 palloc_heap_scavenge(struct palloc_heap *h, u64 npages, bool force)
+{
+	unsigned long limit = h->nchunks, ci;
+	u64 released = 0;
+
+	if (!npages)
+		return 0;
+	palloc_heap_flush_caches(h);
+	mutex_lock(&h->scav_mutex);
+	spin_lock(&h->lock);
+	h->scavenge_runs++;
+	spin_unlock(&h->lock);
+	while (released < npages) {
+		long n;
+
+		ci = find_last_bit(h->dirty, limit);
+		if (ci >= limit)
+			break;
+		n = palloc_scavenge_chunk(h, ci, npages - released, force);
+		if (n < 0)
+			break;
+		if (n)
+			released += n;
+		else
+			limit = ci;	/* nothing (more) to do in this chunk */
+		cond_resched();
+	}
+	mutex_unlock(&h->scav_mutex);
+	return released;
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_scavenge);
+
+/**
+ * palloc_heap_dirty_pages() - free pages that are not known zero
+ * @h: the heap
+ *
+ * Context: Process or softirq context.  Takes and releases h->lock.
+ * Return: free, unscavenged pages in the bitmaps (caches not counted).
+ */
+u64 palloc_heap_dirty_pages(struct palloc_heap *h)
+{
+	u64 n;
+
+	spin_lock(&h->lock);
+	n = h->pages_free - h->pages_scav;
+	spin_unlock(&h->lock);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_dirty_pages);
+
+static void palloc_scavenger_work(struct work_struct *work)
+{
+	struct palloc_scavenger *sc = container_of(to_delayed_work(work),
+						   struct palloc_scavenger, work);
+	struct palloc_heap *h = container_of(sc, struct palloc_heap, scavenger);
+	u64 goal = READ_ONCE(sc->goal_pages), dirty, got = 0;
+	unsigned int pct = clamp_t(unsigned int, READ_ONCE(sc->budget_pct), 1, 100);
+	ktime_t t0 = ktime_get();
+	s64 worked;
+
+	/* One slice of work, in chunk-sized steps. */
+	while ((dirty = palloc_heap_dirty_pages(h)) > goal &&
+	       ktime_to_ns(ktime_sub(ktime_get(), t0)) < PALLOC_SCAV_SLICE_NS) {
+		u64 n = palloc_heap_scavenge(h, min_t(u64, dirty - goal, PALLOC_CHUNK_PAGES),
+					     false);
+		if (!n)
+			break;
+		got += n;
+	}
+	worked = ktime_to_ns(ktime_sub(ktime_get(), t0));
+	WRITE_ONCE(sc->runs, sc->runs + 1);
+	WRITE_ONCE(sc->released, sc->released + got);
+	if (READ_ONCE(sc->stopping) || palloc_heap_dirty_pages(h) <= goal)
+		return;	/* goal met: wait for a kick from palloc_heap_free() */
+	if (!got) {
+		/* Only dense chunks are dirty: look again later. */
+		queue_delayed_work(system_unbound_wq, &sc->work, PALLOC_SCAV_IDLE);
+		return;
+	}
+	/* Sleep so that work / (work + sleep) stays at the CPU budget. */
+	queue_delayed_work(system_unbound_wq, &sc->work,
+			   max(1UL, nsecs_to_jiffies(worked * (100 - pct) / pct)));
+}
+
+/**
+ * palloc_heap_set_goal() - tune the background scavenger
+ * @h: the heap
+ * @goal_pages: keep at most this many free dirty pages; U64_MAX turns the
+ *	background scavenger off
+ * @budget_pct: share of one CPU it may use, 1..100 (clamped)
+ *
+ * Context: Process context.
+ */
+void palloc_heap_set_goal(struct palloc_heap *h, u64 goal_pages, unsigned int budget_pct)
+{
+	WRITE_ONCE(h->scavenger.goal_pages, goal_pages);
+	WRITE_ONCE(h->scavenger.budget_pct, clamp_t(unsigned int, budget_pct, 1, 100));
+	palloc_heap_kick_scavenger(h);
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_set_goal);
+
+/* Queue the background scavenger if @dirty pages exceed its goal. */
+static void palloc_kick(struct palloc_heap *h, u64 dirty)
+{
+	struct palloc_scavenger *sc = &h->scavenger;
+
+	if (dirty > READ_ONCE(sc->goal_pages) && !READ_ONCE(sc->stopping) &&
+	    !delayed_work_pending(&sc->work))
+		queue_delayed_work(system_unbound_wq, &sc->work, 0);
+}
+
+/**
+ * palloc_heap_kick_scavenger() - start the background scavenger if over goal
+ * @h: the heap
+ *
+ * Context: Process or softirq context.  Takes and releases h->lock.
+ */
+void palloc_heap_kick_scavenger(struct palloc_heap *h)
+{
+	palloc_kick(h, palloc_heap_dirty_pages(h));
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_kick_scavenger);
+
+/**
+ * palloc_heap_stats() - read the heap's counters
+ * @h: the heap
+ * @st: out: the snapshot
+ *
+ * Context: Process or softirq context.  Takes and releases h->lock; the
+ * largest free run is read from the root summaries, the cache counters from
+ * each CPU (racy snapshots of monotonic counters).
+ */
+void palloc_heap_stats(struct palloc_heap *h, struct palloc_stats *st)
+{
+	u64 cache_allocs = 0, cached = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct palloc_pcache *c = per_cpu_ptr(h->pcache, cpu);
+
+		/* racy read: a snapshot of a counter other CPUs move */
+		cache_allocs += data_race(c->allocs);
+		/* racy read: bits only drop without the heap lock */
+		cached += hweight64(data_race(c->cache));
+	}
+	spin_lock(&h->lock);
+	*st = (struct palloc_stats){
+		.pages_total = h->pages_total,
+		.pages_free = h->pages_free,
+		.pages_scavenged = h->pages_scav,
+		.pages_cached = cached,
+		.pages_scavenging = h->inflight_npages,
+		.largest_free = palloc_largest_free(h),
+		.allocs = h->allocs + cache_allocs,
+		.frees = h->frees,
+		.alloc_failures = h->alloc_failures,
+		.free_errors = h->free_errors,
+		.cache_allocs = cache_allocs,
+		.pages_released = h->pages_released,
+		.scavenge_runs = h->scavenge_runs,
+	};
+	spin_unlock(&h->lock);
+	st->pages_inuse = st->pages_total - st->pages_free - st->pages_cached -
+			  st->pages_scavenging;
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_stats);
+
+/**
+ * palloc_heap_summary() - read one summary of the tree
+ * @h: the heap
+ * @level: 0 (root) .. h->nlevels - 1 (leaves, one per chunk)
+ * @i: entry index in the level
+ *
+ * Context: Caller holds h->lock, or accepts a racy value.
+ * Return: the packed summary; 0 (no free page) past the level's end.
+ */
+palloc_sum_t palloc_heap_summary(struct palloc_heap *h, unsigned int level, unsigned long i)
+{
+	if (level >= h->nlevels)
+		return 0;
+	return palloc_sum_get(h, level, i);
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_summary);
+
+/**
+ * palloc_heap_check() - verify the heap against a recount from the bitmaps
+ * @h: the heap
+ *
+ * Recomputes every summary at every level from the chunk bitmaps, checks
+ * scavenged => free, the free and scavenged page counts, and that no page
+ * below search_addr is free.  Holds the lock for the whole walk: for tests
+ * and debugging, not for production paths.
+ *
+ * Context: Process context.  Takes and releases h->lock.
+ * Return: 0, or -EUCLEAN at the first inconsistency (logged).
+ */
+int palloc_heap_check(struct palloc_heap *h)
+{
+	u64 nfree = 0, nscav = 0, first_free = U64_MAX;
+	unsigned long ci, i;
+	int l, ret = 0;
+
+	spin_lock(&h->lock);
+	for (ci = 0; ci < h->nchunks; ci++) {
+		struct palloc_data *d = &h->chunks[ci];
+		unsigned int k, idx;
+
+		for (k = 0; k < PALLOC_CHUNK_WORDS; k++) {
+			if (d->scav.w[k] & d->alloc.w[k]) {
+				pr_err("check: chunk %lu word %u scavenged and allocated\n", ci, k);
+				ret = -EUCLEAN;
+				goto out_unlock;
+			}
+			nfree += 64 - hweight64(d->alloc.w[k]);
+			nscav += hweight64(d->scav.w[k]);
+		}
+		idx = palloc_bits_find1(&d->alloc, 0);
+		if (first_free == U64_MAX && idx != PALLOC_NOT_FOUND)
+			first_free = (u64)ci * PALLOC_CHUNK_PAGES + idx;
+		if (h->leaf[ci] != palloc_leaf_pack(palloc_bits_summarize(&d->alloc))) {
+			pr_err("check: leaf summary of chunk %lu is stale\n", ci);
+			ret = -EUCLEAN;
+			goto out_unlock;
+		}
+	}
+	for (l = h->nlevels - 2; l >= 0; l--)
+		for (i = 0; i < h->len[l]; i++)
+			if (h->sum[l][i] != palloc_sum_merge(h, l, i)) {
+				pr_err("check: summary %lu of level %d is stale\n", i, l);
+				ret = -EUCLEAN;
+				goto out_unlock;
+			}
+	if (nfree != h->pages_free || nscav != h->pages_scav) {
+		pr_err("check: free %llu/%llu scavenged %llu/%llu (counted/kept)\n",
+		       nfree, h->pages_free, nscav, h->pages_scav);
+		ret = -EUCLEAN;
+	} else if (first_free < h->search_addr) {
+		pr_err("check: page %llu is free below search_addr %llu\n",
+		       first_free, h->search_addr);
+		ret = -EUCLEAN;
+	}
+out_unlock:
+	spin_unlock(&h->lock);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_check);
+
+/**
+ * palloc_heap_metadata_bytes() - memory used by a heap's bookkeeping
+ * @h: the heap
+ *
+ * Context: Any context.
+ * Return: bytes of chunk bitmaps, summaries and the dirty-chunk bitmap.
+ */
+size_t palloc_heap_metadata_bytes(const struct palloc_heap *h)
+{
+	size_t bytes = sizeof(*h) + h->nchunks * (sizeof(*h->chunks) + sizeof(*h->leaf)) +
+		       BITS_TO_LONGS(h->nchunks) * sizeof(long);
+	unsigned int l;
+
+	for (l = 0; l + 1 < h->nlevels; l++)
+		bytes += h->len[l] * sizeof(*h->sum[l]);
+	return bytes;
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_metadata_bytes);

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pallocbits page allocator: Go's pageAlloc (summary radix tree, page cache,
+ * scavenger) over a range of pages made of pallocbits chunks.  Pure
+ * bookkeeping: pages are numbers 0..npages-1; the layer above maps them to
+ * memory and says how to release them.
+ */
+#ifndef _PALLOC_PAGEALLOC_H
+#define _PALLOC_PAGEALLOC_H
+
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+#include "pallocbits.h"
+
+/* Fan-out of the summary tree: 8 summaries of 8 bytes, one cache line. */
+#define PALLOC_LEVEL_BITS	3
+/*
+ * Levels including the leaves.  With 21-bit summary fields the widest entry
+ * covers 2^21 pages: leaves of 2^9 pages and four levels of fan-out 8.
+ */
+#define PALLOC_MAX_LEVELS	5
+/* Pages of one per-CPU cache: one 64-bit word of a chunk. */
+#define PALLOC_CACHE_PAGES	64
+/* Allocations below this many pages are served from the per-CPU caches. */
+#define PALLOC_CACHE_MAX_ALLOC	(PALLOC_CACHE_PAGES / 4)
+/* Chunks with at least this many pages allocated are dense (Go's 96.875%). */
+#define PALLOC_DENSE_PAGES	496
+/*
+ * Largest range: 4 TiB of 4 KiB pages.  The root level then has 512
+ * entries of 2^21 pages, which a search may scan under the heap lock.
+ */
+#define PALLOC_MAX_PAGES	BIT_ULL(30)
+
+/**
+ * typedef palloc_release_t - release free pages (Go's sysUnused)
+ * @priv: the heap's release_priv
+ * @start: first page
+ * @npages: number of pages
+ *
+ * Called by the scavenger without the heap lock, with the pages marked
+ * allocated so nobody else can take them.  May sleep.
+ *
+ * Return: 0 when the pages are released (from now on known zero), or a
+ * negative errno: the pages then stay free and dirty.
+ */
+typedef int (*palloc_release_t)(void *priv, u64 start, u64 npages);
+
+/**
+ * struct palloc_stats - a snapshot of the heap's counters
+ * @pages_total: pages grown into the heap
+ * @pages_inuse: pages handed out to callers
+ * @pages_free: free pages in the bitmaps (not counting per-CPU caches)
+ * @pages_scavenged: free pages that are scavenged (known zero)
+ * @pages_cached: free pages held by per-CPU caches
+ * @pages_scavenging: pages being released by the scavenger right now
+ * @largest_free: longest run of free pages in the bitmaps
+ * @allocs: successful allocations
+ * @frees: successful frees
+ * @alloc_failures: allocations that found no room
+ * @free_errors: frees refused because the pages were not allocated
+ * @cache_allocs: allocations served by a per-CPU cache
+ * @pages_released: pages released by the scavenger, ever
+ * @scavenge_runs: calls of palloc_heap_scavenge()
+ */
+struct palloc_stats {
+	u64 pages_total;
+	u64 pages_inuse;
+	u64 pages_free;
+	u64 pages_scavenged;
+	u64 pages_cached;
+	u64 pages_scavenging;
+	u64 largest_free;
+	u64 allocs;
+	u64 frees;
+	u64 alloc_failures;
+	u64 free_errors;
+	u64 cache_allocs;
+	u64 pages_released;
+	u64 scavenge_runs;
+};
+
+/**
+ * struct palloc_pcache - a per-CPU page cache (Go's pageCache)
+ * @lock: protects the other fields.  Taken before the heap lock, never two
+ *	cache locks at once.
+ * @base: first page of the cached 64-page block
+ * @cache: 1 = free page held by this cache (the block's pages are all
+ *	allocated in the heap's bitmap while cached)
+ * @scav: 1 = that page is scavenged; a subset of @cache
+ * @allocs: allocations served from this cache
+ * @pages: pages handed out from this cache
+ */
+struct palloc_pcache {
+	spinlock_t lock;	/* protects this cache; nests outside palloc_heap.lock */
+	u64 base;
+	u64 cache;
+	u64 scav;
+	u64 allocs;
+	u64 pages;
+};
+
+/**
+ * struct palloc_scavenger - background scavenger state and tunables
+ * @work: the delayed work item doing the releasing
+ * @goal_pages: dirty free pages to keep at most; U64_MAX = off
+ * @budget_pct: share of one CPU the background scavenger may use (1..100)
+ * @runs: background runs so far
+ * @released: pages released by background runs
+ * @stopping: set on teardown; no more requeueing
+ */
+struct palloc_scavenger {
+	struct delayed_work work;
+	u64 goal_pages;
+	unsigned int budget_pct;
+	u64 runs;
+	u64 released;
+	bool stopping;
+};
+
+/**
+ * struct palloc_heap - a page allocator over pages [0, npages)
+ * @lock: the heap lock.  Protects @chunks, the summaries, @search_addr,
+ *	the in-flight scavenge run and every counter below it.
+ * @npages: pages in the range
+ * @nchunks: chunks covering the range
+ * @nlevels: levels of the summary tree, leaves included
+ * @chunks: allocation and scavenged bits; pages past @npages and never
+ *	grown pages are allocated
+ * @leaf: one summary per chunk, 10-bit fields (start | max << 10 | end << 20)
+ * @sum: @sum[l] for levels 0 (root) .. @nlevels - 2; level @nlevels - 1
+ *	is @leaf
+ * @len: entries of each level
+ * @search_addr: every page below it is allocated (Go's searchAddr)
+ * @pages_total: see &struct palloc_stats
+ * @pages_free: free pages in the bitmaps
+ * @pages_scav: free and scavenged pages in the bitmaps
+ * @inflight_start: first page of the run being released, or U64_MAX
+ * @inflight_npages: its length
+ * @allocs: see &struct palloc_stats
+ * @frees: see &struct palloc_stats
+ * @alloc_failures: see &struct palloc_stats
+ * @free_errors: see &struct palloc_stats
+ * @pages_released: see &struct palloc_stats
+ * @scavenge_runs: see &struct palloc_stats
+ * @dirty: one bit per chunk that may hold free unscavenged pages (Go's
+ *	scavenge index); atomic bitops, changed under @lock
+ * @scav_mutex: serialises scavengers, so one run at most is in flight
+ * @pcache: the per-CPU caches
+ * @release: how to release pages, may be NULL (nothing to do)
+ * @release_priv: its argument
+ * @scavenger: the background scavenger
+ */
+struct palloc_heap {
+	spinlock_t lock;	/* protects the bitmaps, summaries and counters */
+	u64 npages;
+	unsigned long nchunks;
+	unsigned int nlevels;
+	struct palloc_data *chunks;
+	u32 *leaf;
+	palloc_sum_t *sum[PALLOC_MAX_LEVELS - 1];
+	unsigned long len[PALLOC_MAX_LEVELS];
+	u64 search_addr;
+
+	u64 pages_total;
+	u64 pages_free;
+	u64 pages_scav;
+	u64 inflight_start;
+	u64 inflight_npages;
+	u64 allocs;
+	u64 frees;
+	u64 alloc_failures;
+	u64 free_errors;
+	u64 pages_released;
+	u64 scavenge_runs;
+
+	unsigned long *dirty;
+	struct mutex scav_mutex;	/* one scavenger at a time */
+	struct palloc_pcache __percpu *pcache;
+	palloc_release_t release;
+	void *release_priv;
+	struct palloc_scavenger scavenger;
+};
+
+struct palloc_heap *palloc_heap_create(u64 npages, palloc_release_t release, void *priv);
+void palloc_heap_destroy(struct palloc_heap *h);
+int palloc_heap_grow(struct palloc_heap *h, u64 start, u64 npages, bool scavenged);
+int palloc_heap_alloc(struct palloc_heap *h, u64 npages, u64 align, u64 *start, u64 *scav);
+int palloc_heap_free(struct palloc_heap *h, u64 start, u64 npages);
+u64 palloc_heap_scavenge(struct palloc_heap *h, u64 npages, bool force);
+void palloc_heap_flush_caches(struct palloc_heap *h);
+void palloc_heap_stats(struct palloc_heap *h, struct palloc_stats *st);
+u64 palloc_heap_dirty_pages(struct palloc_heap *h);
+void palloc_heap_set_goal(struct palloc_heap *h, u64 goal_pages, unsigned int budget_pct);
+void palloc_heap_kick_scavenger(struct palloc_heap *h);
+palloc_sum_t palloc_heap_summary(struct palloc_heap *h, unsigned int level, unsigned long i);
+int palloc_heap_check(struct palloc_heap *h);
+size_t palloc_heap_metadata_bytes(const struct palloc_heap *h);
+
+#endif /* _PALLOC_PAGEALLOC_H */
