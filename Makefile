@@ -10,7 +10,7 @@ KMOD_DIR	:= $(BUILD)/kmod
 USER_DIR	:= $(BUILD)/user
 # Kernel headers to build against: KDIR=... overrides scripts/kdir.sh's choice.
 KDIR		?=
-KMAKE_FLAGS	:= CONFIG_PALLOCBITS=m CONFIG_DEBUG_INFO_BTF_MODULES=
+KMAKE_FLAGS	:= CONFIG_PALLOCBITS=m CONFIG_PALLOCBITS_DEVICE=y CONFIG_DEBUG_INFO_BTF_MODULES=
 
 USER_CC		?= cc
 USER_CFLAGS	:= -I$(PROJ)/user/include -I$(PROJ)
@@ -18,7 +18,7 @@ USER_OPT	?= -O2 -g -Wall -Wextra -Werror -std=gnu11
 
 # Sources of the module, linked into the build directory so that kbuild
 # writes its objects there and never into the checkout.
-KMOD_SRCS	:= Kbuild $(wildcard $(PROJ)/*.c $(PROJ)/*.h)
+KMOD_SRCS	:= Kbuild uapi $(wildcard $(PROJ)/*.c $(PROJ)/*.h)
 
 .PHONY: all module user print-user-cflags kunit kunit-debug oracle check clean help deps
 

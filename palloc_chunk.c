@@ -5,3 +5,8 @@
  * has the module's own name.
  */
 #include "pallocbits.c"
+
+#include <linux/module.h>
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Go runtime page-allocation bitmaps and page allocator over a physical range");

@@ -1,27 +1,102 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pallocbits module entry points.
+ * pallocbits module: parameters, and wiring the layers together.
+ *
+ * Init order: range -> heap -> debugfs -> misc device (last, once all it
+ * serves is ready); exit in reverse.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/init.h>
+#include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sizes.h>
 
-#include "pallocbits.h"
+#include "palloc_dev.h"
+#include "uapi/pallocbits.h"
+
+static unsigned long long base;
+module_param_hw(base, ullong, other, 0400);
+MODULE_PARM_DESC(base, "Physical address of a reserved range (memmap=SIZE$BASE); 0 = take a range from the kernel");
+
+static unsigned long long size = SZ_64M;
+module_param(size, ullong, 0400);
+MODULE_PARM_DESC(size, "Bytes in the range, page aligned (default 64 MiB)");
+
+static unsigned int goal_percent = 10;
+module_param(goal_percent, uint, 0400);
+MODULE_PARM_DESC(goal_percent, "Background scavenger: keep free unzeroed memory at most this % of the range (0..100, default 10)");
+
+static unsigned int budget_percent = 1;
+module_param(budget_percent, uint, 0400);
+MODULE_PARM_DESC(budget_percent, "Background scavenger: CPU share it may use, % of one CPU (1..100, default 1)");
+
+static struct palloc_dev palloc_dev;
 
 static int __init palloc_init(void)
 {
-	pr_debug("chunk bitmap of %u pages loaded\n", PALLOC_CHUNK_PAGES);
+	struct palloc_dev *pd = &palloc_dev;
+	u64 npages;
+	int ret;
+
+	if (goal_percent > 100 || !budget_percent || budget_percent > 100) {
+		pr_err("goal_percent must be 0..100 and budget_percent 1..100\n");
+		return -EINVAL;
+	}
+	if (!size || !PAGE_ALIGNED(size) || (size >> PAGE_SHIFT) > PALLOC_MAX_PAGES) {
+		pr_err("size must be page aligned and 1..%llu pages\n", PALLOC_MAX_PAGES);
+		return -EINVAL;
+	}
+	if (base)
+		ret = palloc_backing_reserve(&pd->backing, base, size);
+	else
+		ret = palloc_backing_grab(&pd->backing, size);
+	if (ret)
+		return ret;
+	npages = pd->backing.npages;
+
+	pd->heap = palloc_heap_create(npages, palloc_backing_zero, &pd->backing);
+	if (IS_ERR(pd->heap)) {
+		ret = PTR_ERR(pd->heap);
+		goto out_release_backing;
+	}
+	/* The range's old contents are unknown: every page starts dirty. */
+	ret = palloc_heap_grow(pd->heap, 0, npages, false);
+	if (ret)
+		goto out_destroy_heap;
+	palloc_heap_set_goal(pd->heap, div_u64(npages * goal_percent, 100), budget_percent);
+
+	pd->debugfs = palloc_debugfs_create(pd->heap);
+	ret = palloc_device_register(pd);
+	if (ret)
+		goto out_remove_debugfs;
+	pr_info("%s range %pa, %llu pages, /dev/%s ready\n",
+		pd->backing.mode == PALLOC_MODE_RESERVED ? "reserved" : "grabbed",
+		&pd->backing.base, npages, KBUILD_MODNAME);
 	return 0;
+
+out_remove_debugfs:
+	debugfs_remove_recursive(pd->debugfs);
+out_destroy_heap:
+	palloc_heap_destroy(pd->heap);
+out_release_backing:
+	palloc_backing_release(&pd->backing);
+	return ret;
 }
 
 static void __exit palloc_exit(void)
 {
+	struct palloc_dev *pd = &palloc_dev;
+
+	palloc_device_unregister(pd);
+	debugfs_remove_recursive(pd->debugfs);
+	palloc_heap_destroy(pd->heap);
+	palloc_backing_release(&pd->backing);
 }
 
 module_init(palloc_init);
 module_exit(palloc_exit);
 
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Go-style page-allocation bitmaps and page allocator over a physical range");
 MODULE_AUTHOR("pallocbits developers");

@@ -42,7 +42,7 @@ fi
 kdir=$("$PROJ/scripts/kdir.sh")
 make -s -C "$PROJ" module >/dev/null 2>&1
 out=$(make -C "$kdir" M="$PROJ/build/kmod" CONFIG_PALLOCBITS=m \
-	CONFIG_DEBUG_INFO_BTF_MODULES= C=2 W=1 modules 2>&1 | grep -E 'warning|error')
+	CONFIG_PALLOCBITS_DEVICE=y CONFIG_DEBUG_INFO_BTF_MODULES= C=2 W=1 modules 2>&1 | grep -E 'warning|error')
 if [ -n "$out" ]; then
 	echo "lint: sparse:"
 	echo "$out"

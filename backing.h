@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pallocbits physical backing: the range of physical memory the page
+ * allocator's page numbers stand for.
+ */
+#ifndef _PALLOC_BACKING_H
+#define _PALLOC_BACKING_H
+
+#include <linux/ioport.h>
+#include <linux/types.h>
+
+/**
+ * struct palloc_backing - a physically contiguous range, mapped in the kernel
+ * @mode: PALLOC_MODE_RESERVED or PALLOC_MODE_GRABBED
+ * @base: physical address of page 0
+ * @npages: pages in the range
+ * @va: kernel virtual address of page 0
+ * @res: the claimed region (reserved mode)
+ */
+struct palloc_backing {
+	unsigned int mode;
+	phys_addr_t base;
+	u64 npages;
+	void *va;
+	struct resource *res;
+};
+
+int palloc_backing_reserve(struct palloc_backing *b, phys_addr_t base, u64 size);
+int palloc_backing_grab(struct palloc_backing *b, u64 size);
+void palloc_backing_release(struct palloc_backing *b);
+int palloc_backing_zero(void *priv, u64 start, u64 npages);
+
+#endif /* _PALLOC_BACKING_H */

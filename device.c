@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pallocbits misc device: /dev/pallocbits.
+ *
+ * Every run a file allocates is recorded in the file's maple tree of owned
+ * page ranges; only the owner can free or map it, and release() frees what
+ * is left.  Mapped pages stay owned: FREE of a mapped page fails with
+ * -EBUSY until the mapping is gone.  Pages are zeroed before they are
+ * handed out unless the allocator knows all of them are zero already.
+ *
+ * Lock order: mmap_lock -> palloc_file.lock -> heap locks.  No user copy
+ * happens under palloc_file.lock (a fault would take mmap_lock).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/maple_tree.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/refcount.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "palloc_dev.h"
+#include "uapi/pallocbits.h"
+
+/**
+ * struct palloc_file - what one open file of the device owns
+ * @pd: the device
+ * @lock: protects @owned, @maps and @owned_pages
+ * @owned: page ranges this file owns (entries are a marker value)
+ * @maps: live &struct palloc_map of this file's mappings
+ * @owned_pages: pages in @owned
+ */
+struct palloc_file {
+	struct palloc_dev *pd;
+	struct mutex lock;	/* protects owned, maps, owned_pages */
+	struct maple_tree owned;
+	struct list_head maps;
+	u64 owned_pages;
+};
+
+/**
+ * struct palloc_map - pages a file has mapped
+ * @node: in palloc_file.maps
+ * @refs: VMAs sharing the record (a split VMA keeps the whole range busy)
+ * @pf: the file
+ * @start: first page
+ * @npages: number of pages
+ */
+struct palloc_map {
+	struct list_head node;
+	refcount_t refs;
+	struct palloc_file *pf;
+	u64 start;
+	u64 npages;
+};
+
+#define PALLOC_OWNED	xa_mk_value(1)
+
+static struct palloc_dev *palloc_the_dev;
+
+/* Does @pf own every page of [start, start + npages)? */
+static bool palloc_owns(struct palloc_file *pf, u64 start, u64 npages)
+{
+	MA_STATE(mas, &pf->owned, start, start);
+	u64 p = start;
+	bool ok = true;
+
+	lockdep_assert_held(&pf->lock);
+	rcu_read_lock();
+	while (p < start + npages) {
+		mas_set(&mas, p);
+		if (!mas_walk(&mas)) {
+			ok = false;
+			break;
+		}
+		p = (u64)mas.last + 1;
+	}
+	rcu_read_unlock();
+	return ok;
+}
+
+/* Is any page of [start, start + npages) mapped through @pf? */
+static bool palloc_mapped(struct palloc_file *pf, u64 start, u64 npages)
+{
+	struct palloc_map *m;
+
+	lockdep_assert_held(&pf->lock);
+	list_for_each_entry(m, &pf->maps, node)
+		if (start < m->start + m->npages && m->start < start + npages)
+			return true;
+	return false;
+}
+
+/*
+ * Check that [offset, offset + npages pages) is a page-aligned range of the
+ * device and convert it to pages.
+ */
+static int palloc_user_range(struct palloc_dev *pd, u64 offset, u64 npages, u64 *start)
+{
+	u64 end;
+
+	if (!npages || offset & ~PAGE_MASK)
+		return -EINVAL;
+	*start = offset >> PAGE_SHIFT;
+	if (check_add_overflow(*start, npages, &end) || end > pd->backing.npages)
+		return -EINVAL;
+	return 0;
+}
+
+static int palloc_ioctl_info(struct palloc_file *pf, void __user *uarg)
+{
+	struct palloc_ioc_info info = {
+		.abi_version = PALLOC_ABI_VERSION,
+		.page_size = PAGE_SIZE,
+		.npages = pf->pd->backing.npages,
+		.mode = pf->pd->backing.mode,
+		.alloc_flags = PALLOC_ALLOC_FLAGS,
+		.scavenge_flags = PALLOC_SCAVENGE_FLAGS,
+	};
+
+	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static int palloc_ioctl_alloc(struct palloc_file *pf, void __user *uarg)
+{
+	struct palloc_dev *pd = pf->pd;
+	struct palloc_ioc_alloc a = {};
+	u64 start, scav, align;
+	int ret;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if (a.flags & ~PALLOC_ALLOC_FLAGS || a.reserved[0] || a.reserved[1] ||
+	    a.offset || a.scavenged || a.phys)
+		return -EINVAL;
+	align = a.align ? a.align : 1;
+	ret = palloc_heap_alloc(pd->heap, a.npages, align, &start, &scav);
+	if (ret)
+		return ret;
+
+	/* No owner may see another's data: zero unless known zero. */
+	if (scav != a.npages || a.flags & PALLOC_ALLOC_ZERO)
+		palloc_backing_zero(&pd->backing, start, a.npages);
+
+	mutex_lock(&pf->lock);
+	ret = mtree_store_range(&pf->owned, start, start + a.npages - 1, PALLOC_OWNED,
+				GFP_KERNEL);
+	if (!ret)
+		pf->owned_pages += a.npages;
+	mutex_unlock(&pf->lock);
+	if (ret)
+		goto out_free;
+
+	a.offset = start << PAGE_SHIFT;
+	a.scavenged = scav;
+	a.phys = capable(CAP_SYS_ADMIN) ? pd->backing.base + a.offset : 0;
+	if (copy_to_user(uarg, &a, sizeof(a))) {
+		ret = -EFAULT;
+		goto out_disown;
+	}
+	return 0;
+
+out_disown:
+	mutex_lock(&pf->lock);
+	ret = mtree_store_range(&pf->owned, start, start + a.npages - 1, NULL, GFP_KERNEL);
+	if (!ret)
+		pf->owned_pages -= a.npages;
+	mutex_unlock(&pf->lock);
+	if (ret)	/* no memory to disown: the run stays owned until close */
+		return -EFAULT;
+	ret = -EFAULT;
+out_free:
+	WARN_ON_ONCE(palloc_heap_free(pd->heap, start, a.npages));
+	return ret;
+}
+
+static int palloc_ioctl_free(struct palloc_file *pf, void __user *uarg)
+{
+	struct palloc_ioc_free f = {};
+	u64 start;
+	int ret;
+
+	if (copy_from_user(&f, uarg, sizeof(f)))
+		return -EFAULT;
+	if (f.flags || f.reserved)
+		return -EINVAL;
+	ret = palloc_user_range(pf->pd, f.offset, f.npages, &start);
+	if (ret)
+		return ret;
+
+	mutex_lock(&pf->lock);
+	if (!palloc_owns(pf, start, f.npages)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	if (palloc_mapped(pf, start, f.npages)) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	/* Disown first: it is the step that can fail (splitting a range). */
+	ret = mtree_store_range(&pf->owned, start, start + f.npages - 1, NULL, GFP_KERNEL);
+	if (ret)
+		goto out_unlock;
+	pf->owned_pages -= f.npages;
+	WARN_ON_ONCE(palloc_heap_free(pf->pd->heap, start, f.npages));
+out_unlock:
+	mutex_unlock(&pf->lock);
+	return ret;
+}
+
+static int palloc_ioctl_scavenge(struct palloc_file *pf, void __user *uarg)
+{
+	struct palloc_ioc_scavenge s = {};
+
+	if (copy_from_user(&s, uarg, sizeof(s)))
+		return -EFAULT;
+	if (!s.npages || s.flags & ~PALLOC_SCAVENGE_FLAGS || s.reserved || s.released)
+		return -EINVAL;
+	if (signal_pending(current))
+		return -EINTR;
+	s.released = palloc_heap_scavenge(pf->pd->heap, s.npages,
+					  s.flags & PALLOC_SCAVENGE_FORCE);
+	/* The pages are released either way; only the report is lost. */
+	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+static int palloc_ioctl_stats(struct palloc_file *pf, void __user *uarg)
+{
+	struct palloc_dev *pd = pf->pd;
+	struct palloc_ioc_stats u = {};
+	struct palloc_stats st;
+
+	palloc_heap_stats(pd->heap, &st);
+	u.npages = pd->backing.npages;
+	u.mode = pd->backing.mode;
+	u.pages_inuse = st.pages_inuse;
+	u.pages_free = st.pages_free;
+	u.pages_scavenged = st.pages_scavenged;
+	u.pages_cached = st.pages_cached;
+	u.pages_scavenging = st.pages_scavenging;
+	u.largest_free = st.largest_free;
+	u.allocs = st.allocs;
+	u.frees = st.frees;
+	u.alloc_failures = st.alloc_failures;
+	u.free_errors = st.free_errors;
+	u.pages_released = st.pages_released;
+	u.scavenge_runs = st.scavenge_runs;
+	mutex_lock(&pf->lock);
+	u.owned_pages = pf->owned_pages;
+	mutex_unlock(&pf->lock);
+	return copy_to_user(uarg, &u, sizeof(u)) ? -EFAULT : 0;
+}
+
+static long palloc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct palloc_file *pf = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case PALLOC_IOC_INFO:
+		return palloc_ioctl_info(pf, uarg);
+	case PALLOC_IOC_ALLOC:
+		return palloc_ioctl_alloc(pf, uarg);
+	case PALLOC_IOC_FREE:
+		return palloc_ioctl_free(pf, uarg);
+	case PALLOC_IOC_SCAVENGE:
+		return palloc_ioctl_scavenge(pf, uarg);
+	case PALLOC_IOC_STATS:
+		return palloc_ioctl_stats(pf, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void palloc_vm_open(struct vm_area_struct *vma)
+{
+	struct palloc_map *m = vma->vm_private_data;
+
+	refcount_inc(&m->refs);
+}
+
+static void palloc_vm_close(struct vm_area_struct *vma)
+{
+	struct palloc_map *m = vma->vm_private_data;
+	struct palloc_file *pf = m->pf;
+
+	mutex_lock(&pf->lock);
+	if (refcount_dec_and_test(&m->refs)) {
+		list_del(&m->node);
+		kfree(m);
+	}
+	mutex_unlock(&pf->lock);
+}
+
+static const struct vm_operations_struct palloc_vm_ops = {
+	.open = palloc_vm_open,
+	.close = palloc_vm_close,
+};
+
+static int palloc_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct palloc_file *pf = file->private_data;
+	struct palloc_dev *pd = pf->pd;
+	u64 npages = vma_pages(vma), start = vma->vm_pgoff, end;
+	struct palloc_map *m;
+	int ret;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;	/* a private COW copy of device pages means nothing */
+	if (check_add_overflow(start, npages, &end) || end > pd->backing.npages)
+		return -EINVAL;
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+
+	mutex_lock(&pf->lock);
+	if (!palloc_owns(pf, start, npages)) {
+		ret = -EACCES;
+		goto out_unlock;
+	}
+	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
+	ret = remap_pfn_range(vma, vma->vm_start, PHYS_PFN(pd->backing.base) + start,
+			      npages << PAGE_SHIFT, vma->vm_page_prot);
+	if (ret)
+		goto out_unlock;
+	m->pf = pf;
+	m->start = start;
+	m->npages = npages;
+	refcount_set(&m->refs, 1);
+	list_add(&m->node, &pf->maps);
+	vma->vm_private_data = m;
+	vma->vm_ops = &palloc_vm_ops;
+	mutex_unlock(&pf->lock);
+	return 0;
+
+out_unlock:
+	mutex_unlock(&pf->lock);
+	kfree(m);
+	return ret;
+}
+
+static int palloc_open(struct inode *inode, struct file *file)
+{
+	struct palloc_file *pf;
+
+	pf = kzalloc(sizeof(*pf), GFP_KERNEL);
+	if (!pf)
+		return -ENOMEM;
+	pf->pd = palloc_the_dev;
+	mutex_init(&pf->lock);
+	mt_init(&pf->owned);
+	INIT_LIST_HEAD(&pf->maps);
+	file->private_data = pf;
+	return 0;
+}
+
+/* Everything the file still owns goes back to the heap (dirty). */
+static int palloc_release(struct inode *inode, struct file *file)
+{
+	struct palloc_file *pf = file->private_data;
+	void *entry;
+
+	MA_STATE(mas, &pf->owned, 0, 0);
+
+	/* Mappings hold the file: none is left when release() runs. */
+	WARN_ON_ONCE(!list_empty(&pf->maps));
+	mas_lock(&mas);
+	mas_for_each(&mas, entry, ULONG_MAX)
+		WARN_ON_ONCE(palloc_heap_free(pf->pd->heap, mas.index,
+					      mas.last - mas.index + 1));
+	mas_unlock(&mas);
+	mtree_destroy(&pf->owned);
+	mutex_destroy(&pf->lock);
+	kfree(pf);
+	return 0;
+}
+
+static const struct file_operations palloc_fops = {
+	.owner = THIS_MODULE,
+	.open = palloc_open,
+	.release = palloc_release,
+	.unlocked_ioctl = palloc_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = palloc_mmap,
+	.llseek = noop_llseek,
+};
+
+/**
+ * palloc_device_register() - create /dev/pallocbits for a heap and its backing
+ * @pd: the device, with heap and backing ready; it must outlive the device
+ *
+ * Context: Process context, may sleep.
+ * Return: 0 or the errno of misc_register().
+ */
+int palloc_device_register(struct palloc_dev *pd)
+{
+	palloc_the_dev = pd;
+	pd->misc = (struct miscdevice){
+		.minor = MISC_DYNAMIC_MINOR,
+		.name = KBUILD_MODNAME,
+		.fops = &palloc_fops,
+		.mode = 0600,
+	};
+	return misc_register(&pd->misc);
+}
+
+/**
+ * palloc_device_unregister() - remove /dev/pallocbits
+ * @pd: the device
+ *
+ * Open files keep the module, so none remains when this runs on unload.
+ *
+ * Context: Process context, may sleep.
+ */
+void palloc_device_unregister(struct palloc_dev *pd)
+{
+	misc_deregister(&pd->misc);
+	palloc_the_dev = NULL;
+}

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * pallocbits userspace ABI: /dev/pallocbits.
+ *
+ * DOC: Overview
+ *
+ * The device hands out runs of physically contiguous pages from one range
+ * of physical memory.  Every run belongs to the open file that allocated
+ * it: only that file can free it or map it, and everything a file still
+ * owns is freed when the file is released (close, exit, SIGKILL).  Pages
+ * handed out never carry a previous owner's data.
+ *
+ * Runs are named by their byte offset in the range; mmap() a run with that
+ * offset, MAP_SHARED (a private copy-on-write mapping is refused).  A run,
+ * or any part of one, stays owned while it is mapped: PALLOC_IOC_FREE of
+ * pages that are mapped fails with EBUSY.  Mappings are not inherited
+ * across fork().
+ *
+ * Every structure has only __u64 fields, no implicit padding, and reserved
+ * fields that must be zero; unknown flag bits are refused with EINVAL, so
+ * that both can gain meaning later.  Unknown commands fail with ENOTTY.
+ * Discover the ABI with PALLOC_IOC_INFO.
+ */
+#ifndef _UAPI_LINUX_PALLOCBITS_H
+#define _UAPI_LINUX_PALLOCBITS_H
+
+#include <linux/const.h>
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define PALLOC_ABI_VERSION	1
+#define PALLOC_IOC_MAGIC	0xB8
+
+/* How the physical range was obtained (palloc_ioc_info.mode, palloc_ioc_stats.mode). */
+#define PALLOC_MODE_RESERVED	1	/* given by the base/size parameters */
+#define PALLOC_MODE_GRABBED	2	/* taken from the kernel's free memory */
+
+/* palloc_ioc_alloc.flags */
+/* Zero every page, even pages already known to be zero. */
+#define PALLOC_ALLOC_ZERO	_BITULL(0)
+#define PALLOC_ALLOC_FLAGS	PALLOC_ALLOC_ZERO
+
+/* palloc_ioc_scavenge.flags */
+/* Also release free pages of nearly full (dense) chunks. */
+#define PALLOC_SCAVENGE_FORCE	_BITULL(0)
+#define PALLOC_SCAVENGE_FLAGS	PALLOC_SCAVENGE_FORCE
+
+/**
+ * struct palloc_ioc_info - what this device offers
+ * @abi_version: PALLOC_ABI_VERSION of the running module
+ * @page_size: bytes per page
+ * @npages: pages in the range
+ * @mode: PALLOC_MODE_RESERVED or PALLOC_MODE_GRABBED
+ * @alloc_flags: the palloc_ioc_alloc.flags bits the module knows
+ * @scavenge_flags: the palloc_ioc_scavenge.flags bits the module knows
+ * @reserved: zero
+ */
+struct palloc_ioc_info {
+	__u64 abi_version;
+	__u64 page_size;
+	__u64 npages;
+	__u64 mode;
+	__u64 alloc_flags;
+	__u64 scavenge_flags;
+	__u64 reserved[2];
+};
+
+/**
+ * struct palloc_ioc_alloc - allocate a run of contiguous pages
+ * @npages: (in) pages wanted, >= 1
+ * @align: (in) alignment of the run's start in pages, a power of two;
+ *	0 or 1 = none.  512 aligns to 2 MiB (with 4 KiB pages).
+ * @flags: (in) PALLOC_ALLOC_* bits
+ * @offset: (out) byte offset of the run in the range: the mmap() offset and
+ *	the name to free it by
+ * @scavenged: (out) pages of the run that were known to be zero already
+ * @phys: (out) physical address of the run for CAP_SYS_ADMIN, else 0
+ * @reserved: (in) zero
+ */
+struct palloc_ioc_alloc {
+	__u64 npages;
+	__u64 align;
+	__u64 flags;
+	__u64 offset;
+	__u64 scavenged;
+	__u64 phys;
+	__u64 reserved[2];
+};
+
+/**
+ * struct palloc_ioc_free - free pages this file owns
+ * @offset: (in) byte offset of the first page, page aligned
+ * @npages: (in) pages to free, >= 1; any run or part of runs the file owns
+ * @flags: (in) zero
+ * @reserved: (in) zero
+ */
+struct palloc_ioc_free {
+	__u64 offset;
+	__u64 npages;
+	__u64 flags;
+	__u64 reserved;
+};
+
+/**
+ * struct palloc_ioc_scavenge - release free pages now
+ * @npages: (in) pages to release at most, >= 1 (a whole free 2 MiB chunk
+ *	may go beyond it, to keep a huge page whole)
+ * @flags: (in) PALLOC_SCAVENGE_* bits
+ * @released: (out) pages released
+ * @reserved: (in) zero
+ */
+struct palloc_ioc_scavenge {
+	__u64 npages;
+	__u64 flags;
+	__u64 released;
+	__u64 reserved;
+};
+
+/**
+ * struct palloc_ioc_stats - the allocator's counters
+ * @npages: pages in the range
+ * @mode: PALLOC_MODE_*
+ * @pages_inuse: pages allocated by all files
+ * @pages_free: free pages in the allocator's bitmaps
+ * @pages_scavenged: free pages known to be zero
+ * @pages_cached: free pages held by per-CPU caches
+ * @pages_scavenging: pages being released right now
+ * @largest_free: longest run of free pages in the bitmaps
+ * @allocs: successful allocations, ever
+ * @frees: successful frees, ever
+ * @alloc_failures: allocations that found no room
+ * @free_errors: frees refused
+ * @pages_released: pages released by scavenging, ever
+ * @scavenge_runs: scavenging passes, ever
+ * @owned_pages: pages this file owns
+ * @reserved: zero
+ */
+struct palloc_ioc_stats {
+	__u64 npages;
+	__u64 mode;
+	__u64 pages_inuse;
+	__u64 pages_free;
+	__u64 pages_scavenged;
+	__u64 pages_cached;
+	__u64 pages_scavenging;
+	__u64 largest_free;
+	__u64 allocs;
+	__u64 frees;
+	__u64 alloc_failures;
+	__u64 free_errors;
+	__u64 pages_released;
+	__u64 scavenge_runs;
+	__u64 owned_pages;
+	__u64 reserved[5];
+};
+
+/**
+ * DOC: PALLOC_IOC_INFO
+ *
+ * Describe the device: fills &struct palloc_ioc_info.
+ *
+ * Context: Process context.
+ * Return: 0, or -1 with errno EFAULT (bad pointer).
+ */
+#define PALLOC_IOC_INFO		_IOR(PALLOC_IOC_MAGIC, 0x00, struct palloc_ioc_info)
+
+/**
+ * DOC: PALLOC_IOC_ALLOC
+ *
+ * Allocate @npages contiguous pages, first fit, owned by this open file.
+ * The pages read as zero.
+ *
+ * Context: Process context; may sleep while pages are zeroed.
+ * Return: 0, or -1 with errno
+ *  * EINVAL - @npages is 0 or larger than the range, @align is not a power
+ *    of two or larger than the range, unknown @flags, or @reserved not zero;
+ *  * ENOMEM - no free run fits, or no memory for bookkeeping;
+ *  * EFAULT - bad pointer; nothing was allocated.
+ */
+#define PALLOC_IOC_ALLOC	_IOWR(PALLOC_IOC_MAGIC, 0x01, struct palloc_ioc_alloc)
+
+/**
+ * DOC: PALLOC_IOC_FREE
+ *
+ * Free pages this file owns: a run, a part of one, or adjacent runs.
+ *
+ * Context: Process context.
+ * Return: 0, or -1 with errno
+ *  * EINVAL - @npages is 0, @offset is not page aligned, the range
+ *    overflows or leaves the device, a page is not owned by this file,
+ *    @flags or @reserved not zero;
+ *  * EBUSY - a page of the range is mapped;
+ *  * ENOMEM - no memory to split the ownership record;
+ *  * EFAULT - bad pointer.
+ *  Nothing changes on error.
+ */
+#define PALLOC_IOC_FREE		_IOW(PALLOC_IOC_MAGIC, 0x02, struct palloc_ioc_free)
+
+/**
+ * DOC: PALLOC_IOC_SCAVENGE
+ *
+ * Release (zero) up to @npages free pages now, from the top of the range
+ * down, so that later allocations need not zero them.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0, or -1 with errno
+ *  * EINVAL - @npages is 0, unknown @flags, or @reserved not zero;
+ *  * EINTR - a signal arrived before the pass started;
+ *  * EFAULT - bad pointer.
+ */
+#define PALLOC_IOC_SCAVENGE	_IOWR(PALLOC_IOC_MAGIC, 0x03, struct palloc_ioc_scavenge)
+
+/**
+ * DOC: PALLOC_IOC_STATS
+ *
+ * Read the allocator's counters into &struct palloc_ioc_stats.
+ *
+ * Context: Process context.
+ * Return: 0, or -1 with errno EFAULT (bad pointer).
+ */
+#define PALLOC_IOC_STATS	_IOR(PALLOC_IOC_MAGIC, 0x04, struct palloc_ioc_stats)
+
+#endif /* _UAPI_LINUX_PALLOCBITS_H */
