@@ -20,7 +20,11 @@ USER_OPT	?= -O2 -g -Wall -Wextra -Werror -std=gnu11
 # writes its objects there and never into the checkout.
 KMOD_SRCS	:= Kbuild uapi $(wildcard $(PROJ)/*.c $(PROJ)/*.h)
 
-.PHONY: all module user print-user-cflags kunit kunit-debug oracle check clean help deps
+PREFIX		?= /usr/local
+DESTDIR		?=
+
+.PHONY: all module user print-user-cflags kunit kunit-debug oracle check clean help deps \
+	lint dkms install
 
 all: module
 
@@ -61,6 +65,27 @@ oracle:
 check:
 	@$(PROJ)/scripts/check.sh
 
+lint:
+	@$(PROJ)/scripts/lint.sh
+
+# DKMS build against the installed headers, in scratch trees.
+dkms:
+	@$(PROJ)/scripts/dkms.sh
+
+# The module (into updates/ of the headers' kernel, then depmod), the udev
+# rule, the uapi header, and pallocctl.  DESTDIR and PREFIX are honoured.
+install: module
+	@kdir="$(KDIR)"; [ -n "$$kdir" ] || kdir=$$($(PROJ)/scripts/kdir.sh); \
+	kver=$$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$$kdir/include/generated/utsrelease.h" 2>/dev/null); \
+	[ -n "$$kver" ] || kver=$$(cat "$$kdir/include/config/kernel.release"); \
+	$(MAKE) -C "$$kdir" M=$(KMOD_DIR) $(KMAKE_FLAGS) INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install && \
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a "$$kver"
+	install -D -m 0644 $(PROJ)/packaging/99-pallocbits.rules $(DESTDIR)/etc/udev/rules.d/99-pallocbits.rules
+	install -D -m 0644 $(PROJ)/uapi/pallocbits.h $(DESTDIR)$(PREFIX)/include/linux/pallocbits.h
+	@if [ -f $(BUILD)/pallocctl ] || $(MAKE) -s pallocctl; then \
+		install -D -m 0755 $(BUILD)/pallocctl $(DESTDIR)$(PREFIX)/bin/pallocctl; fi
+
 clean:
 	rm -rf $(BUILD)
 
@@ -72,3 +97,6 @@ help:
 	@echo 'make kunit-debug   the same with KASAN, UBSAN and lockdep'
 	@echo 'make oracle        differential test of the chunk bitmap against Go itself'
 	@echo 'make check         everything above; ends with "N passed, N failed"'
+	@echo 'make lint          checkpatch --strict, kernel-doc, sparse'
+	@echo 'make dkms          DKMS build against the installed headers (scratch trees)'
+	@echo 'make install       module (+depmod), udev rule, uapi header, pallocctl'

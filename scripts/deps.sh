@@ -3,7 +3,7 @@
 #
 # Install every Debian package pallocbits needs, and nothing when all are present.
 #
-#   scripts/deps.sh [GROUP...]     groups: build kunit lint oracle vm fuzz (default: all)
+#   scripts/deps.sh [GROUP...]     groups: build kunit lint oracle vm fuzz pkg (default: all)
 #
 # Quiet when everything is installed; otherwise installs the missing packages with
 # apt-get (root or sudo).  Safe to run concurrently with itself (apt's lock serialises).
@@ -15,8 +15,9 @@ pkgs_lint="sparse perl"
 pkgs_oracle="golang-go"
 pkgs_vm="qemu-system-x86 busybox-static cpio"
 pkgs_fuzz="clang libclang-rt-14-dev"
+pkgs_pkg="dkms kmod"
 
-[ $# -gt 0 ] || set -- build kunit lint oracle vm fuzz
+[ $# -gt 0 ] || set -- build kunit lint oracle vm fuzz pkg
 want=""
 for g in "$@"; do
 	eval "want=\"\$want \${pkgs_$g:?unknown group $g}\""
