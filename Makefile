@@ -24,7 +24,7 @@ PREFIX		?= /usr/local
 DESTDIR		?=
 
 .PHONY: all module user print-user-cflags kunit kunit-debug oracle check clean help deps \
-	lint dkms install
+	lint dkms install docs
 
 all: module
 
@@ -67,6 +67,13 @@ check:
 
 lint:
 	@$(PROJ)/scripts/lint.sh
+
+# The uapi reference, rendered from its kernel-doc (no Sphinx needed).
+docs:
+	@mkdir -p $(BUILD)/docs
+	@perl "$$($(PROJ)/scripts/ksrc.sh)/scripts/kernel-doc" -rst $(PROJ)/uapi/pallocbits.h \
+		>$(BUILD)/docs/uapi.rst 2>/dev/null
+	@echo "docs: $(BUILD)/docs/uapi.rst"
 
 # DKMS build against the installed headers, in scratch trees.
 dkms:

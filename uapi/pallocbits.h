@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
-/*
- * pallocbits userspace ABI: /dev/pallocbits.
- *
+/* pallocbits userspace ABI: /dev/pallocbits. */
+
+/**
  * DOC: Overview
  *
  * The device hands out runs of physically contiguous pages from one range
