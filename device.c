@@ -139,8 +139,8 @@ static int palloc_ioctl_alloc(struct palloc_file *pf, void __user *uarg)
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if (a.flags & ~PALLOC_ALLOC_FLAGS || a.reserved[0] || a.reserved[1] ||
-	    a.offset || a.scavenged || a.phys)
+	/* offset, scavenged and phys are outputs: their input is ignored. */
+	if (a.flags & ~PALLOC_ALLOC_FLAGS || a.reserved[0] || a.reserved[1])
 		return -EINVAL;
 	align = a.align ? a.align : 1;
 	ret = palloc_heap_alloc(pd->heap, a.npages, align, &start, &scav);
@@ -223,7 +223,7 @@ static int palloc_ioctl_scavenge(struct palloc_file *pf, void __user *uarg)
 
 	if (copy_from_user(&s, uarg, sizeof(s)))
 		return -EFAULT;
-	if (!s.npages || s.flags & ~PALLOC_SCAVENGE_FLAGS || s.reserved || s.released)
+	if (!s.npages || s.flags & ~PALLOC_SCAVENGE_FLAGS || s.reserved)
 		return -EINVAL;
 	if (signal_pending(current))
 		return -EINTR;
