@@ -23,7 +23,7 @@ KMOD_SRCS	:= Kbuild uapi $(wildcard $(PROJ)/*.c $(PROJ)/*.h)
 PREFIX		?= /usr/local
 DESTDIR		?=
 
-.PHONY: all module user print-user-cflags kunit kunit-debug oracle check clean help deps \
+.PHONY: all module user print-user-cflags kunit kunit-debug oracle check bench clean help deps \
 	lint dkms install docs
 
 all: module
@@ -65,6 +65,37 @@ oracle:
 check:
 	@$(PROJ)/scripts/check.sh
 
+# libFuzzer over the chunk bitmap (clang, ASan, UBSan); FUZZ_SECONDS overrides
+# the time budget of `make fuzz`.
+FUZZ_SECONDS	?= 240
+
+.PHONY: fuzz fuzz-smoke
+
+fuzz:
+	@$(PROJ)/scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	@$(PROJ)/scripts/fuzz.sh 20
+
+bench:
+	@$(PROJ)/scripts/bench.sh
+
+# pallocctl, the command line client of /dev/pallocbits (uapi/pallocbits.h only).
+$(BUILD)/pallocctl: $(PROJ)/tools/pallocctl.c $(PROJ)/uapi/pallocbits.h
+	@mkdir -p $(BUILD)
+	$(USER_CC) $(USER_OPT) -I$(PROJ) -o $@ $<
+
+# Whole-module tests and the demo in QEMU (TCG) on the Debian kernel.
+.PHONY: pallocctl vmtest demo
+
+pallocctl: $(BUILD)/pallocctl
+
+vmtest:
+	@$(PROJ)/scripts/vmtest.sh test
+
+demo:
+	@$(PROJ)/scripts/vmtest.sh demo
+
 lint:
 	@$(PROJ)/scripts/lint.sh
 
@@ -104,6 +135,12 @@ help:
 	@echo 'make kunit-debug   the same with KASAN, UBSAN and lockdep'
 	@echo 'make oracle        differential test of the chunk bitmap against Go itself'
 	@echo 'make check         everything above; ends with "N passed, N failed"'
+	@echo 'make fuzz          libFuzzer over the chunk bitmap, 240 s (FUZZ_SECONDS=...)'
+	@echo 'make fuzz-smoke    the same for 20 s'
+	@echo 'make bench         benchmarks (UML kernel, userspace, Go); not a test; build/bench/bench.txt'
+	@echo 'make pallocctl     build build/pallocctl, the command line client of /dev/pallocbits'
+	@echo 'make vmtest        whole-module tests in QEMU, both modes; build/results/vmtest'
+	@echo 'make demo          a scripted pallocctl session in QEMU: stats and the debugfs map'
 	@echo 'make lint          checkpatch --strict, kernel-doc, sparse'
 	@echo 'make dkms          DKMS build against the installed headers (scratch trees)'
 	@echo 'make install       module (+depmod), udev rule, uapi header, pallocctl'

@@ -27,12 +27,16 @@
 /* Chunks shown on one line of the map. */
 #define PALLOC_MAP_WIDTH	64
 
+/* How the range was obtained, for stats: "reserved" or "grabbed". */
+static const char *palloc_debugfs_mode;
+
 static int palloc_stats_show(struct seq_file *m, void *v)
 {
 	struct palloc_heap *h = m->private;
 	struct palloc_stats st;
 
 	palloc_heap_stats(h, &st);
+	seq_printf(m, "mode: %s\n", palloc_debugfs_mode);
 	seq_printf(m, "npages: %llu\n", h->npages);
 	seq_printf(m, "chunks: %lu\n", h->nchunks);
 	seq_printf(m, "levels: %u\n", h->nlevels);
@@ -297,14 +301,17 @@ static const struct file_operations palloc_scavenger_fops = {
 /**
  * palloc_debugfs_create() - create /sys/kernel/debug/pallocbits for a heap
  * @h: the heap; it must outlive the directory
+ * @mode: how the range was obtained, shown in stats (a static string)
  *
  * Context: Process context, may sleep.
  * Return: the directory, to be removed with debugfs_remove_recursive()
  * before @h is destroyed (an error pointer is fine to remove too).
  */
-struct dentry *palloc_debugfs_create(struct palloc_heap *h)
+struct dentry *palloc_debugfs_create(struct palloc_heap *h, const char *mode)
 {
 	struct dentry *dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+
+	palloc_debugfs_mode = mode;
 
 	debugfs_create_file("stats", 0400, dir, h, &palloc_stats_fops);
 	debugfs_create_file("chunks", 0400, dir, h, &palloc_chunks_fops);

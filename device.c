@@ -191,11 +191,12 @@ static int palloc_ioctl_free(struct palloc_file *pf, void __user *uarg)
 
 	if (copy_from_user(&f, uarg, sizeof(f)))
 		return -EFAULT;
+	ret = -EINVAL;
 	if (f.flags || f.reserved)
-		return -EINVAL;
+		goto out_refused;
 	ret = palloc_user_range(pf->pd, f.offset, f.npages, &start);
 	if (ret)
-		return ret;
+		goto out_refused;
 
 	mutex_lock(&pf->lock);
 	if (!palloc_owns(pf, start, f.npages)) {
@@ -214,6 +215,9 @@ static int palloc_ioctl_free(struct palloc_file *pf, void __user *uarg)
 	WARN_ON_ONCE(palloc_heap_free(pf->pd->heap, start, f.npages));
 out_unlock:
 	mutex_unlock(&pf->lock);
+out_refused:
+	if (ret == -EINVAL || ret == -EBUSY)
+		atomic64_inc(&pf->pd->free_refused);
 	return ret;
 }
 
@@ -251,7 +255,7 @@ static int palloc_ioctl_stats(struct palloc_file *pf, void __user *uarg)
 	u.allocs = st.allocs;
 	u.frees = st.frees;
 	u.alloc_failures = st.alloc_failures;
-	u.free_errors = st.free_errors;
+	u.free_errors = st.free_errors + atomic64_read(&pd->free_refused);
 	u.pages_released = st.pages_released;
 	u.scavenge_runs = st.scavenge_runs;
 	mutex_lock(&pf->lock);

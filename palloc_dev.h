@@ -5,6 +5,7 @@
 #ifndef _PALLOC_DEV_H
 #define _PALLOC_DEV_H
 
+#include <linux/atomic.h>
 #include <linux/miscdevice.h>
 
 #include "backing.h"
@@ -16,17 +17,19 @@
  * @backing: the physical range
  * @misc: /dev/pallocbits
  * @debugfs: /sys/kernel/debug/pallocbits
+ * @free_refused: FREE ioctls refused before reaching the heap
  */
 struct palloc_dev {
 	struct palloc_heap *heap;
 	struct palloc_backing backing;
 	struct miscdevice misc;
 	struct dentry *debugfs;
+	atomic64_t free_refused;
 };
 
 int palloc_device_register(struct palloc_dev *pd);
 void palloc_device_unregister(struct palloc_dev *pd);
 
-struct dentry *palloc_debugfs_create(struct palloc_heap *h);
+struct dentry *palloc_debugfs_create(struct palloc_heap *h, const char *mode);
 
 #endif /* _PALLOC_DEV_H */

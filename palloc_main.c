@@ -68,7 +68,8 @@ static int __init palloc_init(void)
 		goto out_destroy_heap;
 	palloc_heap_set_goal(pd->heap, div_u64(npages * goal_percent, 100), budget_percent);
 
-	pd->debugfs = palloc_debugfs_create(pd->heap);
+	pd->debugfs = palloc_debugfs_create(pd->heap, pd->backing.mode == PALLOC_MODE_RESERVED ?
+					    "reserved" : "grabbed");
 	ret = palloc_device_register(pd);
 	if (ret)
 		goto out_remove_debugfs;

@@ -1,0 +1,339 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the pallocbits QEMU initramfs (busybox sh), packed by
+# scripts/mkinitramfs.sh and booted by scripts/vmtest.sh.
+#
+# Kernel command line parameters without a dot reach us as environment
+# variables:
+#   pb_mode=test|demo       what to run (default test)
+#   pb_base=ADDR pb_size=N  the memmap= reserved range
+#   pb_ram=ADDR             an address inside System RAM (insmod there must fail)
+#   pb_grab_size=N          bytes for the self-grabbed run (default 64 MiB)
+#   pb_stress=SECONDS       vmtest's stress test length
+#
+# The verdict goes to QEMU's isa-debug-exit port 0xf4 through /dev/port:
+# 0 = PASS (QEMU exits 1), 1 = FAIL (QEMU exits 3).
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc none /proc
+mount -t sysfs none /sys
+mount -t devtmpfs none /dev
+mount -t debugfs none /sys/kernel/debug
+mount -t tmpfs none /tmp
+exec </dev/console >/dev/console 2>&1
+
+mode=${pb_mode:-test}
+base=${pb_base:-0x40000000}
+size=${pb_size:-0x4000000}
+ram=${pb_ram:-0x1000000}
+grab_size=${pb_grab_size:-0x4000000}
+KO=/pallocbits.ko
+DBG=/sys/kernel/debug/pallocbits
+
+steps_pass=0
+steps_fail=0
+failed_steps=""
+vt_pass=0
+vt_fail=0
+vt_skip=0
+
+say() {
+	echo "init: $*"
+}
+
+pass() {
+	steps_pass=$((steps_pass + 1))
+	say "PASS $*"
+}
+
+fail() {
+	steps_fail=$((steps_fail + 1))
+	failed_steps="$failed_steps
+  $*"
+	say "FAIL $*"
+}
+
+check() {
+	# check "description" command...: PASS if the command succeeds
+	desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+# Write the verdict to isa-debug-exit, then power off as a fallback.
+verdict() {
+	if [ "$1" -eq 0 ]; then
+		printf '\000' | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+	else
+		printf '\001' | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+	fi
+	sleep 1
+	poweroff -f
+}
+
+loaded() {
+	grep -q '^pallocbits ' /proc/modules
+}
+
+stat_of() {
+	# stat_of NAME: a value of debugfs stats
+	sed -n "s/^$1: //p" "$DBG/stats" 2>/dev/null
+}
+
+# Run vmtest with PB_MODE=$1; add its counts to the totals.
+run_vmtest() {
+	log=/tmp/vmtest-$1.log
+	say "running vmtest ($1 mode)"
+	{
+		PB_MODE=$1 PB_BASE=$2 PB_SIZE=$3 PB_STRESS=${pb_stress:-5} vmtest 2>&1
+		echo "vmtest-exit: $?"
+	} | tee "$log"
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log" | head -n 1)
+	p=$(grep -c '^ok [0-9]' "$log")
+	s=$(grep -c '^ok [0-9].*# SKIP' "$log")
+	f=$(grep -c '^not ok [0-9]' "$log")
+	p=$((p - s))
+	# Tests that never reported (vmtest crashed) count as failed.
+	missing=$(( ${plan:-0} - p - s - f ))
+	[ "$missing" -gt 0 ] || missing=0
+	f=$((f + missing))
+	[ -n "$plan" ] || f=$((f + 1))
+	vt_pass=$((vt_pass + p))
+	vt_fail=$((vt_fail + f + s))
+	vt_skip=$((vt_skip + s))
+	say "vmtest ($1 mode): $p passed, $f failed, $s skipped (skips count as failures)"
+	if [ "$f" -eq 0 ] && [ "$s" -eq 0 ] && grep -q '^vmtest-exit: 0$' "$log"; then
+		pass "vmtest in $1 mode"
+	else
+		fail "vmtest in $1 mode"
+		grep -E '^not ok|^# .*(FAIL|Expected|failed|changed|terminated)' "$log" | head -n 60
+	fi
+}
+
+# After vmtest: nothing in use, the allocator consistent.
+after_vmtest() {
+	check "$1 mode: pages_inuse is 0 after vmtest ($(stat_of pages_inuse))" \
+		test "$(stat_of pages_inuse)" = 0
+	check "$1 mode: debugfs check reads ok" test "$(cat $DBG/check)" = ok
+}
+
+# pallocctl against the live module: batch, errors, JSON, the map fallback.
+ctl_batch() {
+	pallocctl -f /tmp/ctl.pb >/tmp/ctl.out 2>&1
+}
+
+pallocctl_checks() {
+	printf 'alloc 4\nalloc 600 --align 512 --zero\nfree @1\nfree @2\n' >/tmp/ctl.pb
+	check "pallocctl: batch alloc/free" ctl_batch
+	check "pallocctl: batch reports the runs" grep -q 'alloc @2: offset 0x' /tmp/ctl.out
+	if pallocctl free 0 1 >/tmp/ctl.out 2>&1; then
+		fail "pallocctl: freeing an unowned run fails"
+	else
+		check "pallocctl: freeing an unowned run fails and says why" \
+			grep -q 'not owned by this open file' /tmp/ctl.out
+	fi
+	printf 'alloc 2\nfree 0x1 1\nalloc 2\n' >/tmp/ctl.pb
+	if ctl_batch; then
+		fail "pallocctl: a batch stops at the first error"
+	else
+		check "pallocctl: a batch stops at the first error" \
+			test "$(grep -c '^alloc @' /tmp/ctl.out)" = 1
+	fi
+	check "pallocctl: --json info" sh -c 'pallocctl --json info | grep -q "\"abi_version\":1,"'
+	check "pallocctl: --json errors" sh -c \
+		'pallocctl --json scavenge 0 2>/dev/null | grep -q "\"error\":\"EINVAL\""'
+	check "pallocctl: map from the counters without debugfs" sh -c \
+		'pallocctl --debugfs /nonexistent map | grep -q "^\[[#c.-]*\]$"'
+	check "pallocctl: nothing left in use" test "$(stat_of pages_inuse)" = 0
+}
+
+# rmmod must fail while a process holds the device open (with a run),
+# and succeed once it is gone.
+rmmod_while_open() {
+	{ printf 'alloc 16\nsleep 600\n' | pallocctl - >/dev/null 2>&1; } &
+	holder=$!
+	n=0
+	while [ "$(stat_of pages_inuse)" != 16 ] && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	check "holder process owns 16 pages" test "$(stat_of pages_inuse)" = 16
+	if rmmod pallocbits 2>/dev/null; then
+		fail "rmmod while the device is open is refused"
+		return
+	fi
+	check "rmmod while the device is open is refused" loaded
+	# Kill the pallocctl child of the holder subshell, then the subshell.
+	pkill_holder
+	wait "$holder" 2>/dev/null
+	n=0
+	while [ "$(stat_of pages_inuse)" != 0 ] && [ $n -lt 50 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	check "the holder's pages are freed when it dies" test "$(stat_of pages_inuse)" = 0
+}
+
+pkill_holder() {
+	for pid in $(pidof pallocctl); do
+		kill -9 "$pid"
+	done
+	kill "$holder" 2>/dev/null
+}
+
+demo() {
+	check "insmod reserved base=$base size=$size" insmod $KO base="$base" size="$size"
+	cat >/tmp/demo.pb <<-'EOF'
+	# A scripted session: one open of /dev/pallocbits for all of it.
+	echo ===== the device
+	info
+	stats
+	map
+	echo ===== allocate runs of 1, 16, 100, 300 and 1000 pages
+	alloc 1
+	alloc 16
+	alloc 100
+	alloc 300
+	alloc 1000
+	stats
+	map
+	echo ===== free the 16- and the 300-page runs: two holes
+	free @2
+	free @4
+	stats
+	map
+	echo ===== a 2 MiB allocation aligned to 2 MiB (512 pages, align 512)
+	alloc 512 --align 512
+	stats
+	map
+	echo ===== 10 pages: first fit puts them into the first hole
+	alloc 10
+	map
+	echo ===== freeing a run twice is refused (the '-' carries on)
+	- free @2
+	echo ===== scavenge (zero) up to 2000 free pages now
+	scavenge 2000
+	stats
+	map
+	echo ===== forced scavenge of everything free
+	scavenge 100000 --force
+	stats
+	map
+	show chunks
+	show scavenger
+	show check
+	EOF
+	if pallocctl -f /tmp/demo.pb; then
+		pass "demo session"
+	else
+		fail "demo session"
+	fi
+	echo "===== after the session: its runs were freed when it closed the device"
+	pallocctl map
+	check "rmmod" rmmod pallocbits
+}
+
+tests() {
+	say "reserved range base=$base size=$size, RAM probe $ram"
+	grep -i -E 'reserved|pallocbits' /proc/iomem | head -n 20
+
+	# --- reserved mode ---
+	if insmod $KO base="$base" size="$size"; then
+		pass "insmod reserved base=$base size=$size"
+		check "/dev/pallocbits exists" test -c /dev/pallocbits
+		check "debugfs directory exists" test -d $DBG
+		check "/proc/iomem shows the claimed range" grep -q pallocbits /proc/iomem
+		run_vmtest reserved "$base" "$size"
+		after_vmtest reserved
+		pallocctl_checks
+		rmmod_while_open
+		check "rmmod (reserved)" rmmod pallocbits
+		if grep -q pallocbits /proc/iomem; then
+			fail "the range is released on rmmod"
+		else
+			pass "the range is released on rmmod"
+		fi
+	else
+		fail "insmod reserved base=$base size=$size"
+	fi
+
+	# --- self-grabbed mode ---
+	if insmod $KO size="$grab_size"; then
+		pass "insmod self-grabbed size=$grab_size"
+		check "/dev/pallocbits exists" test -c /dev/pallocbits
+		run_vmtest grabbed "" "$grab_size"
+		after_vmtest grabbed
+		check "rmmod (self-grabbed)" rmmod pallocbits
+	else
+		fail "insmod self-grabbed size=$grab_size"
+	fi
+
+	# --- invalid parameters: insmod must fail and leave nothing behind ---
+	bad_insmod "base inside System RAM" base="$ram" size=0x400000
+	bad_insmod "range running from the reservation into RAM" \
+		base=$((base + size - 0x200000)) size=0x400000
+	bad_insmod "unaligned base" base=$((base + 0x800)) size=0x400000
+	bad_insmod "unaligned size" base="$base" size=0x400800
+	bad_insmod "size 0" base="$base" size=0
+	bad_insmod "goal_percent 101" base="$base" size="$size" goal_percent=101
+	bad_insmod "budget_percent 0" base="$base" size="$size" budget_percent=0
+
+	# --- and it still loads after all that ---
+	check "insmod reserved again" insmod $KO base="$base" size="$size"
+	check "rmmod again" rmmod pallocbits
+}
+
+bad_insmod() {
+	desc=$1
+	shift
+	if insmod $KO "$@" 2>/tmp/insmod.err; then
+		fail "insmod refuses $desc ($*)"
+		rmmod pallocbits
+	else
+		pass "insmod refuses $desc: $(tail -n 1 /tmp/insmod.err)"
+	fi
+	if loaded || [ -e /dev/pallocbits ] || [ -d $DBG ]; then
+		fail "nothing left behind after the refused insmod ($desc)"
+	fi
+}
+
+say "pallocbits $mode run, kernel $(uname -r)"
+start=$(cut -d ' ' -f 1 /proc/uptime)
+case "$mode" in
+demo)	demo ;;
+*)	tests ;;
+esac
+
+# --- the kernel's own verdict ---
+if dmesg | grep -E 'BUG:|WARNING:|Oops|Call Trace|KASAN|UBSAN' >/tmp/bad-dmesg; then
+	fail "dmesg has no BUG/WARNING/Oops/KASAN/UBSAN"
+	head -n 40 /tmp/bad-dmesg
+	dmesg | grep -E -A 30 'BUG:|WARNING:|Oops' | head -n 120
+else
+	pass "dmesg has no BUG/WARNING/Oops/KASAN/UBSAN"
+fi
+tainted=$(cat /proc/sys/kernel/tainted)
+if [ $((tainted & ~12288)) -eq 0 ]; then
+	pass "taint $tainted (only O and E allowed)"
+else
+	fail "taint $tainted has bits beyond O|E (12288): $((tainted & ~12288))"
+fi
+
+echo "----- pallocbits kernel messages -----"
+dmesg | grep -i pallocbits | tail -n 30
+end=$(cut -d ' ' -f 1 /proc/uptime)
+echo "========== pallocbits $mode summary =========="
+if [ "$mode" != demo ]; then
+	echo "vmtest: $vt_pass passed, $vt_fail failed"
+	[ "$vt_skip" -eq 0 ] || echo "vmtest: $vt_skip skipped (counted as failed)"
+fi
+echo "init steps: $steps_pass passed, $steps_fail failed"
+[ -z "$failed_steps" ] || echo "failed:$failed_steps"
+echo "guest time: ${start}s .. ${end}s"
+if [ "$steps_fail" -eq 0 ] && [ "$vt_fail" -eq 0 ]; then
+	echo "RESULT: PASS"
+	verdict 0
+else
+	echo "RESULT: FAIL"
+	verdict 1
+fi

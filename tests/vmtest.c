@@ -1,0 +1,2434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmtest - whole-module tests of /dev/pallocbits (kselftest harness).
+ *
+ * Runs as root inside the QEMU guest of scripts/vmtest.sh, once with the
+ * module on a reserved range and once on a self-grabbed one.  Environment:
+ *
+ *   PB_MODE	reserved or grabbed: the mode the module must report
+ *   PB_BASE	physical base of the reserved range (reserved mode)
+ *   PB_SIZE	bytes in the range
+ *   PB_STRESS	seconds of the multi-process stress test (default 5)
+ *
+ * Every test runs in its own process (the harness forks), so its open files
+ * and the runs they own are gone when the next test starts.  The "bad" tests
+ * feed one invalid request each and then require that the allocator's state
+ * did not change: every STATS counter and an FNV-1a digest of the debugfs
+ * bitmap, with the background scavenger paused so that nothing else moves.
+ *
+ * Build: gcc -static -O2 -Wall -I$KSRC/tools/testing/selftests -I$PROJ
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "uapi/pallocbits.h"
+
+#define PB_DEV		"/dev/pallocbits"
+#define PB_DEBUGFS	"/sys/kernel/debug/pallocbits"
+#define PB_CHUNK_PAGES	512
+#define PB_STRESS_PROCS	4
+#define PB_STRESS_RUNS	64
+
+#define PB_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* What a bad request may legitimately change (see pb_expect_unchanged()). */
+#define PB_ALLOW_NONE		0
+/* A refused FREE may count in free_errors ("frees refused"), by one. */
+#define PB_ALLOW_FREE_ERROR	0x1
+/* An ALLOC that found no room counts in alloc_failures, exactly one. */
+#define PB_ALLOW_ALLOC_FAILURE	0x2
+/*
+ * An ALLOC whose result could not be copied out was allocated and freed
+ * again: allocs and frees move by one each, and pages that were scavenged
+ * may now be dirty (pages_scavenged drops, scavenged bits clear); the
+ * allocation bits and everything else stay as they were.
+ */
+#define PB_ALLOW_ROLLBACK	0x4
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                            */
+/* ------------------------------------------------------------------ */
+
+static int pb_open(void)
+{
+	return open(PB_DEV, O_RDWR | O_CLOEXEC);
+}
+
+/* ioctl() returning 0 or the errno. */
+static int pb_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? errno : 0;
+}
+
+static int pb_alloc(int fd, __u64 npages, __u64 align, __u64 flags, struct palloc_ioc_alloc *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->npages = npages;
+	a->align = align;
+	a->flags = flags;
+	return pb_ioctl(fd, PALLOC_IOC_ALLOC, a);
+}
+
+static int pb_free(int fd, __u64 offset, __u64 npages)
+{
+	struct palloc_ioc_free f = { .offset = offset, .npages = npages };
+
+	return pb_ioctl(fd, PALLOC_IOC_FREE, &f);
+}
+
+static int pb_stats(int fd, struct palloc_ioc_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	return pb_ioctl(fd, PALLOC_IOC_STATS, st);
+}
+
+static __u64 pb_page_size(void)
+{
+	return (__u64)sysconf(_SC_PAGESIZE);
+}
+
+/* mmap() a run (or part of one) shared, read-write. */
+static void *pb_map(int fd, __u64 offset, __u64 npages)
+{
+	return mmap(NULL, npages * pb_page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    (off_t)offset);
+}
+
+/* errno of a failing mmap(), or 0 after unmapping a successful one. */
+static int pb_map_errno(int fd, __u64 offset, __u64 npages, int flags)
+{
+	size_t len = npages * pb_page_size();
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, (off_t)offset);
+
+	if (p == MAP_FAILED)
+		return errno;
+	munmap(p, len);
+	return 0;
+}
+
+static __u64 pb_env_u64(const char *name, __u64 dflt)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? strtoull(s, NULL, 0) : dflt;
+}
+
+static const char *pb_env_mode(void)
+{
+	const char *s = getenv("PB_MODE");
+
+	return s && *s ? s : NULL;
+}
+
+/* Read a debugfs file of the module into a NUL-terminated malloc()ed buffer. */
+static char *pb_read_debugfs(const char *name, size_t *lenp)
+{
+	size_t len = 0, cap = 1 << 16;
+	char path[256];
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", PB_DEBUGFS, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	buf = malloc(cap + 1);
+	while (buf) {
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		if (!n)
+			break;
+		len += n;
+		if (len == cap) {
+			char *bigger = realloc(buf, 2 * cap + 1);
+
+			if (!bigger) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	if (buf) {
+		buf[len] = '\0';
+		if (lenp)
+			*lenp = len;
+	}
+	return buf;
+}
+
+static int pb_write_debugfs(const char *name, const char *text)
+{
+	char path[256];
+	ssize_t n;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", PB_DEBUGFS, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	n = write(fd, text, strlen(text));
+	if (n < 0)
+		err = errno;
+	else if ((size_t)n != strlen(text))
+		err = EIO;
+	close(fd);
+	return err;
+}
+
+/* Value of "name: value" in a debugfs file, or -1 (as unsigned) if absent. */
+static __u64 pb_debugfs_value(const char *file, const char *key)
+{
+	char *text = pb_read_debugfs(file, NULL);
+	size_t klen = strlen(key);
+	__u64 v = ~0ULL;
+	char *line;
+
+	if (!text)
+		return v;
+	for (line = text; line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			v = strtoull(line + klen + 1, NULL, 0);
+			break;
+		}
+	}
+	free(text);
+	return v;
+}
+
+static bool pb_check_ok(void)
+{
+	char *text = pb_read_debugfs("check", NULL);
+	bool ok = text && !strcmp(text, "ok\n");
+
+	free(text);
+	return ok;
+}
+
+static __u64 pb_fnv1a(const char *s, size_t len, __u64 h)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/*
+ * FNV-1a digest of the debugfs bitmap: all of it, or (alloc_only) only the
+ * allocation words of each line, i.e. what precedes " scav".
+ */
+static int pb_bitmap_digest(bool alloc_only, __u64 *digest)
+{
+	char *text = pb_read_debugfs("bitmap", NULL);
+	__u64 h = 0xcbf29ce484222325ULL;
+	char *line, *next, *scav;
+
+	if (!text)
+		return -1;
+	for (line = text; *line; line = next) {
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		scav = alloc_only ? strstr(line, " scav") : NULL;
+		if (scav && scav < next)
+			h = pb_fnv1a(line, scav - line, h);
+		else
+			h = pb_fnv1a(line, next - line, h);
+	}
+	free(text);
+	*digest = h;
+	return 0;
+}
+
+#define PB_STAT(field) { #field, offsetof(struct palloc_ioc_stats, field) }
+
+static const struct {
+	const char *name;
+	size_t off;
+} pb_stat_fields[] = {
+	PB_STAT(npages),
+	PB_STAT(mode),
+	PB_STAT(pages_inuse),
+	PB_STAT(pages_free),
+	PB_STAT(pages_scavenged),
+	PB_STAT(pages_cached),
+	PB_STAT(pages_scavenging),
+	PB_STAT(largest_free),
+	PB_STAT(allocs),
+	PB_STAT(frees),
+	PB_STAT(alloc_failures),
+	PB_STAT(free_errors),
+	PB_STAT(pages_released),
+	PB_STAT(scavenge_runs),
+	PB_STAT(owned_pages),
+	PB_STAT(reserved[0]),
+	PB_STAT(reserved[1]),
+	PB_STAT(reserved[2]),
+	PB_STAT(reserved[3]),
+	PB_STAT(reserved[4]),
+};
+
+static __u64 pb_stat(const struct palloc_ioc_stats *st, size_t i)
+{
+	__u64 v;
+
+	memcpy(&v, (const char *)st + pb_stat_fields[i].off, sizeof(v));
+	return v;
+}
+
+static bool pb_is_field(size_t i, size_t off)
+{
+	return pb_stat_fields[i].off == off;
+}
+
+/* The counters add up: every page is in use, free, cached or being scavenged. */
+static bool pb_stats_consistent(const struct palloc_ioc_stats *st)
+{
+	return st->pages_inuse + st->pages_free + st->pages_cached + st->pages_scavenging ==
+		st->npages && st->pages_scavenged <= st->pages_free &&
+		st->largest_free <= st->pages_free && st->pages_inuse <= st->npages;
+}
+
+static void pb_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static double pb_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Wait until no scavenge run is in flight and the scavenging counters hold
+ * still for a while; 0, or -1 after @secs seconds.
+ */
+static int pb_quiesce(int fd, double secs)
+{
+	struct palloc_ioc_stats a, b;
+	double end = pb_now() + secs;
+	int stable = 0;
+
+	if (pb_stats(fd, &a))
+		return -1;
+	while (pb_now() < end) {
+		pb_sleep_ms(20);
+		if (pb_stats(fd, &b))
+			return -1;
+		if (!b.pages_scavenging && a.pages_scavenged == b.pages_scavenged &&
+		    a.pages_released == b.pages_released && a.scavenge_runs == b.scavenge_runs &&
+		    a.pages_free == b.pages_free && a.pages_cached == b.pages_cached) {
+			if (++stable == 3)
+				return 0;
+		} else {
+			stable = 0;
+		}
+		a = b;
+	}
+	return -1;
+}
+
+/* Poll until pages_inuse is @want (released files are freed asynchronously). */
+static int pb_wait_inuse(int fd, __u64 want, double secs, __u64 *seen)
+{
+	struct palloc_ioc_stats st;
+	double end = pb_now() + secs;
+
+	do {
+		if (pb_stats(fd, &st))
+			return -1;
+		*seen = st.pages_inuse;
+		if (st.pages_inuse == want)
+			return 0;
+		pb_sleep_ms(10);
+	} while (pb_now() < end);
+	return -1;
+}
+
+/* The value a stress or reuse test writes at byte @i of page @page. */
+static __u64 pb_tag(__u64 seed, __u64 page)
+{
+	__u64 x = seed * 0x9e3779b97f4a7c15ULL ^ (page + 1) * 0xbf58476d1ce4e5b9ULL;
+
+	x ^= x >> 31;
+	return x ? x : 1;
+}
+
+/* Is [p, p + len) all zero? Returns the offset of the first non-zero byte or len. */
+static size_t pb_first_nonzero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	const __u64 *w = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		if (w[i])
+			break;
+	for (i *= 8; i < len; i++)
+		if (c[i])
+			return i;
+	return len;
+}
+
+/* Drop CAP_SYS_ADMIN from the effective set with the raw capset syscall. */
+static int pb_drop_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+	return syscall(SYS_capset, &hdr, data) ? -1 : 0;
+}
+
+/*
+ * Pause the background scavenger (goal "off") and wait for a run in flight
+ * to end; @saved (32 bytes) receives the goal for pb_scavenger_resume().
+ */
+static int pb_scavenger_pause(int fd, char *saved)
+{
+	char *text = pb_read_debugfs("scavenger", NULL);
+	char *g = text ? strstr(text, "goal_pages:") : NULL;
+
+	saved[0] = '\0';
+	if (!g || sscanf(g + strlen("goal_pages:"), " %31s", saved) != 1) {
+		free(text);
+		return -1;
+	}
+	free(text);
+	if (pb_write_debugfs("scavenger", "goal_pages 18446744073709551615"))
+		return -1;
+	return pb_quiesce(fd, 5);
+}
+
+static void pb_scavenger_resume(const char *saved)
+{
+	char buf[64];
+
+	if (saved[0] && strcmp(saved, "off")) {
+		snprintf(buf, sizeof(buf), "goal_pages %s", saved);
+		pb_write_debugfs("scavenger", buf);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Functional tests                                                   */
+/* ------------------------------------------------------------------ */
+
+FIXTURE(pb)
+{
+	int fd;
+	__u64 ps;
+	struct palloc_ioc_info info;
+	struct palloc_ioc_stats base;
+	char goal[32];		/* set by pb_scavenger_pause(), restored at teardown */
+};
+
+FIXTURE_SETUP(pb)
+{
+	self->ps = pb_page_size();
+	self->fd = pb_open();
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", PB_DEV, strerror(errno));
+	ASSERT_EQ(0, pb_ioctl(self->fd, PALLOC_IOC_INFO, &self->info));
+	ASSERT_EQ(0, pb_stats(self->fd, &self->base));
+}
+
+FIXTURE_TEARDOWN(pb)
+{
+	pb_scavenger_resume(self->goal);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+TEST_F(pb, info)
+{
+	const char *mode = pb_env_mode();
+	__u64 size = pb_env_u64("PB_SIZE", 0);
+	struct palloc_ioc_info *i = &self->info;
+	struct stat sb;
+
+	EXPECT_EQ(PALLOC_ABI_VERSION, i->abi_version);
+	EXPECT_EQ(self->ps, i->page_size);
+	EXPECT_NE(0, i->npages);
+	if (size)
+		EXPECT_EQ(size / self->ps, i->npages);
+	EXPECT_TRUE(i->mode == PALLOC_MODE_RESERVED || i->mode == PALLOC_MODE_GRABBED);
+	if (mode && !strcmp(mode, "reserved"))
+		EXPECT_EQ(PALLOC_MODE_RESERVED, i->mode);
+	if (mode && !strcmp(mode, "grabbed"))
+		EXPECT_EQ(PALLOC_MODE_GRABBED, i->mode);
+	EXPECT_EQ(PALLOC_ALLOC_FLAGS, i->alloc_flags);
+	EXPECT_EQ(PALLOC_SCAVENGE_FLAGS, i->scavenge_flags);
+	EXPECT_EQ(0, i->reserved[0]);
+	EXPECT_EQ(0, i->reserved[1]);
+
+	/* STATS agrees, and adds up. */
+	EXPECT_EQ(i->npages, self->base.npages);
+	EXPECT_EQ(i->mode, self->base.mode);
+	EXPECT_EQ(0, self->base.owned_pages);
+	EXPECT_TRUE(pb_stats_consistent(&self->base));
+	for (int k = 0; k < 5; k++)
+		EXPECT_EQ(0, self->base.reserved[k]);
+
+	/* The node is a root-only character device. */
+	ASSERT_EQ(0, stat(PB_DEV, &sb));
+	EXPECT_TRUE(S_ISCHR(sb.st_mode));
+	EXPECT_EQ(0600, sb.st_mode & 07777);
+	EXPECT_EQ(0, sb.st_uid);
+}
+
+TEST_F(pb, debugfs_files)
+{
+	static const char * const keys[] = {
+		"npages", "mode", "pages_total", "pages_inuse", "pages_free", "pages_scavenged",
+		"pages_cached", "pages_scavenging", "largest_free", "allocs", "frees",
+		"alloc_failures", "free_errors", "cache_allocs", "pages_released",
+		"scavenge_runs",
+	};
+	static const char * const skeys[] = {
+		"goal_pages", "budget_percent", "runs", "released", "dirty_pages",
+	};
+	__u64 nchunks = (self->info.npages + PB_CHUNK_PAGES - 1) / PB_CHUNK_PAGES;
+	unsigned int lines = 0;
+	char *text, *p;
+	size_t k;
+
+	text = pb_read_debugfs("stats", NULL);
+	ASSERT_NE(NULL, text) TH_LOG("cannot read %s/stats", PB_DEBUGFS);
+	for (k = 0; k < PB_ARRAY_SIZE(keys); k++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "%s:", keys[k]);
+		EXPECT_NE(NULL, strstr(text, key)) TH_LOG("stats lacks %s", keys[k]);
+	}
+	free(text);
+	EXPECT_EQ(self->info.npages, pb_debugfs_value("stats", "npages"));
+	EXPECT_EQ(self->info.npages, pb_debugfs_value("stats", "pages_total"));
+
+	/* chunks: a header, then one line per chunk. */
+	text = pb_read_debugfs("chunks", NULL);
+	ASSERT_NE(NULL, text);
+	for (p = text; *p; p++)
+		lines += *p == '\n';
+	EXPECT_EQ(nchunks + 1, lines);
+	free(text);
+
+	/* bitmap: one line per chunk, 8 + 8 words of 16 hex digits. */
+	text = pb_read_debugfs("bitmap", NULL);
+	ASSERT_NE(NULL, text);
+	lines = 0;
+	for (p = text; *p; p++)
+		lines += *p == '\n';
+	EXPECT_EQ(nchunks, lines);
+	p = strchr(text, '\n');
+	ASSERT_NE(NULL, p);
+	EXPECT_LE(16 * 16, p - text);
+	free(text);
+
+	text = pb_read_debugfs("map", NULL);
+	ASSERT_NE(NULL, text);
+	EXPECT_LT(nchunks, strlen(text));
+	free(text);
+
+	text = pb_read_debugfs("scavenger", NULL);
+	ASSERT_NE(NULL, text);
+	for (k = 0; k < PB_ARRAY_SIZE(skeys); k++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "%s:", skeys[k]);
+		EXPECT_NE(NULL, strstr(text, key)) TH_LOG("scavenger lacks %s", skeys[k]);
+	}
+	free(text);
+
+	EXPECT_TRUE(pb_check_ok());
+}
+
+TEST_F(pb, scavenger_knobs)
+{
+	char *saved = pb_read_debugfs("scavenger", NULL);
+	__u64 budget = pb_debugfs_value("scavenger", "budget_percent");
+	char buf[64];
+
+	ASSERT_NE(NULL, saved);
+	EXPECT_EQ(0, pb_write_debugfs("scavenger", "goal_pages 100"));
+	EXPECT_EQ(100, pb_debugfs_value("scavenger", "goal_pages"));
+	EXPECT_EQ(0, pb_write_debugfs("scavenger", "goal_percent 50"));
+	EXPECT_EQ(self->info.npages / 2, pb_debugfs_value("scavenger", "goal_pages"));
+	EXPECT_EQ(0, pb_write_debugfs("scavenger", "budget_percent 5"));
+	EXPECT_EQ(5, pb_debugfs_value("scavenger", "budget_percent"));
+	EXPECT_EQ(EINVAL, pb_write_debugfs("scavenger", "budget_percent 0"));
+	EXPECT_EQ(EINVAL, pb_write_debugfs("scavenger", "budget_percent 101"));
+	EXPECT_EQ(EINVAL, pb_write_debugfs("scavenger", "goal_percent 101"));
+	EXPECT_EQ(EINVAL, pb_write_debugfs("scavenger", "no_such_knob 1"));
+	EXPECT_EQ(EINVAL, pb_write_debugfs("scavenger", "goal_pages"));
+	EXPECT_NE(0, pb_write_debugfs("scavenger", "goal_pages x"));
+	EXPECT_EQ(5, pb_debugfs_value("scavenger", "budget_percent"));
+
+	/* Back to the module's defaults (goal 10 %, budget as it was). */
+	EXPECT_EQ(0, pb_write_debugfs("scavenger", "goal_percent 10"));
+	snprintf(buf, sizeof(buf), "budget_percent %llu", budget);
+	EXPECT_EQ(0, pb_write_debugfs("scavenger", buf));
+	free(saved);
+}
+
+/* alloc -> mmap -> write/read -> munmap -> free, for several shapes. */
+TEST_F(pb, roundtrip)
+{
+	static const struct {
+		__u64 npages, align, flags;
+	} shapes[] = {
+		{ 1, 0, 0 }, { 3, 1, 0 }, { 15, 0, 0 }, { 16, 0, 0 }, { 100, 4, 0 },
+		{ 512, 512, 0 }, { 700, 0, PALLOC_ALLOC_ZERO }, { 64, 64, 0 },
+	};
+	struct palloc_ioc_stats st;
+	size_t k;
+
+	for (k = 0; k < PB_ARRAY_SIZE(shapes); k++) {
+		__u64 n = shapes[k].npages, align = shapes[k].align;
+		struct palloc_ioc_alloc a;
+		size_t len = n * self->ps;
+		__u64 *w, i;
+		char *p;
+
+		ASSERT_EQ(0, pb_alloc(self->fd, n, align, shapes[k].flags, &a))
+			TH_LOG("alloc %llu pages align %llu", n, align);
+		EXPECT_EQ(n, a.npages);
+		EXPECT_EQ(0, a.offset % self->ps);
+		EXPECT_LE(a.offset / self->ps + n, self->info.npages);
+		if (align > 1)
+			EXPECT_EQ(0, (a.offset / self->ps) % align);
+		EXPECT_LE(a.scavenged, n);
+		EXPECT_EQ(0, a.reserved[0]);
+		EXPECT_EQ(0, a.reserved[1]);
+		ASSERT_EQ(0, pb_stats(self->fd, &st));
+		EXPECT_EQ(n, st.owned_pages);
+		EXPECT_EQ(self->base.pages_inuse + n, st.pages_inuse);
+		EXPECT_TRUE(pb_stats_consistent(&st));
+
+		p = pb_map(self->fd, a.offset, n);
+		ASSERT_NE(MAP_FAILED, p)
+			TH_LOG("mmap %llu pages at %#llx: %s", n, a.offset, strerror(errno));
+		EXPECT_EQ(len, pb_first_nonzero(p, len));
+		w = (__u64 *)p;
+		for (i = 0; i < len / 8; i++)
+			w[i] = pb_tag(k, i);
+		for (i = 0; i < len / 8; i++)
+			if (w[i] != pb_tag(k, i))
+				break;
+		EXPECT_EQ(len / 8, i) TH_LOG("readback differs at word %llu", i);
+		ASSERT_EQ(0, munmap(p, len));
+
+		/* The data stays in the pages while they are owned. */
+		p = pb_map(self->fd, a.offset, n);
+		ASSERT_NE(MAP_FAILED, p);
+		EXPECT_EQ(pb_tag(k, len / 8 - 1), ((__u64 *)p)[len / 8 - 1]);
+		ASSERT_EQ(0, munmap(p, len));
+
+		ASSERT_EQ(0, pb_free(self->fd, a.offset, n));
+		ASSERT_EQ(0, pb_stats(self->fd, &st));
+		EXPECT_EQ(0, st.owned_pages);
+		EXPECT_EQ(self->base.pages_inuse, st.pages_inuse);
+	}
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(self->base.allocs + PB_ARRAY_SIZE(shapes), st.allocs);
+	EXPECT_EQ(self->base.frees + PB_ARRAY_SIZE(shapes), st.frees);
+	EXPECT_EQ(self->base.free_errors, st.free_errors);
+	EXPECT_TRUE(pb_check_ok());
+}
+
+/* Free any part of a run: the middle, then the two ends. */
+TEST_F(pb, partial_free)
+{
+	struct palloc_ioc_stats st;
+	struct palloc_ioc_alloc a;
+	char *p;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 40, 0, 0, &a));
+	ASSERT_EQ(0, pb_free(self->fd, a.offset + 10 * self->ps, 20));
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(20, st.owned_pages);
+	/* The freed middle is no longer ours: it cannot be mapped or freed. */
+	EXPECT_EQ(EACCES, pb_map_errno(self->fd, a.offset + 10 * self->ps, 1, MAP_SHARED));
+	EXPECT_EQ(EINVAL, pb_free(self->fd, a.offset + 15 * self->ps, 1));
+	EXPECT_EQ(EINVAL, pb_free(self->fd, a.offset, 40));
+	/* The ends still are. */
+	p = pb_map(self->fd, a.offset + 30 * self->ps, 10);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1;
+	ASSERT_EQ(0, munmap(p, 10 * self->ps));
+	ASSERT_EQ(0, pb_free(self->fd, a.offset, 10));
+	ASSERT_EQ(0, pb_free(self->fd, a.offset + 30 * self->ps, 10));
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(0, st.owned_pages);
+	EXPECT_EQ(self->base.pages_inuse, st.pages_inuse);
+	EXPECT_TRUE(pb_check_ok());
+}
+
+/* Adjacent runs of one file can be freed with one FREE. */
+TEST_F(pb, free_adjacent_runs)
+{
+	struct palloc_ioc_alloc a, b;
+	struct palloc_ioc_stats st;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 32, 0, 0, &a));
+	ASSERT_EQ(0, pb_alloc(self->fd, 32, 0, 0, &b));
+	if (b.offset != a.offset + 32 * self->ps) {
+		/* First fit gave no neighbours: free separately, nothing to test. */
+		TH_LOG("runs %#llx and %#llx are not adjacent", a.offset, b.offset);
+		ASSERT_EQ(0, pb_free(self->fd, a.offset, 32));
+		ASSERT_EQ(0, pb_free(self->fd, b.offset, 32));
+		return;
+	}
+	ASSERT_EQ(0, pb_free(self->fd, a.offset + 16 * self->ps, 32));
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(32, st.owned_pages);
+	ASSERT_EQ(0, pb_free(self->fd, a.offset, 16));
+	ASSERT_EQ(0, pb_free(self->fd, b.offset + 16 * self->ps, 16));
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(0, st.owned_pages);
+}
+
+/* Any part of an owned run can be mapped ("a run, or any part of one"). */
+TEST_F(pb, mmap_part_of_run)
+{
+	struct palloc_ioc_alloc a;
+	char *whole, *part;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 8, 0, 0, &a));
+	whole = pb_map(self->fd, a.offset, 8);
+	ASSERT_NE(MAP_FAILED, whole);
+	part = pb_map(self->fd, a.offset + 2 * self->ps, 3);
+	ASSERT_NE(MAP_FAILED, part) TH_LOG("mmap of pages 2..4 of a run: %s", strerror(errno));
+	/* Both mappings show the same physical pages. */
+	part[5] = 0x5a;
+	EXPECT_EQ(0x5a, whole[2 * self->ps + 5]);
+	whole[4 * self->ps + 7] = 0x3c;
+	EXPECT_EQ(0x3c, part[2 * self->ps + 7]);
+	ASSERT_EQ(0, munmap(whole, 8 * self->ps));
+	/* Still mapped through part: busy; the unmapped pages are not. */
+	EXPECT_EQ(EBUSY, pb_free(self->fd, a.offset, 8));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset + 6 * self->ps, 2));
+	ASSERT_EQ(0, munmap(part, 3 * self->ps));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 6));
+}
+
+/* FREE of mapped pages is EBUSY until munmap(); then it works. */
+TEST_F(pb, free_busy_while_mapped)
+{
+	struct palloc_ioc_stats st;
+	struct palloc_ioc_alloc a;
+	char *p;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 4, 0, 0, &a));
+	p = pb_map(self->fd, a.offset, 4);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 'x';
+	EXPECT_EQ(EBUSY, pb_free(self->fd, a.offset, 4));
+	EXPECT_EQ(EBUSY, pb_free(self->fd, a.offset + 3 * self->ps, 1));
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(4, st.owned_pages);
+	EXPECT_EQ('x', p[0]);
+	ASSERT_EQ(0, munmap(p, 4 * self->ps));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 4));
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(0, st.owned_pages);
+}
+
+/* A VMA split by a partial munmap keeps the whole range busy until all is unmapped. */
+TEST_F(pb, free_busy_split_vma)
+{
+	struct palloc_ioc_alloc a;
+	char *p;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 4, 0, 0, &a));
+	p = pb_map(self->fd, a.offset, 4);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, munmap(p + self->ps, self->ps));
+	EXPECT_EQ(EBUSY, pb_free(self->fd, a.offset, 4));
+	p[0] = 1;
+	p[3 * self->ps] = 2;
+	ASSERT_EQ(0, munmap(p, self->ps));
+	EXPECT_EQ(EBUSY, pb_free(self->fd, a.offset, 4));
+	ASSERT_EQ(0, munmap(p + 2 * self->ps, 2 * self->ps));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 4));
+}
+
+/* mprotect() of the middle page splits the VMA in three; all of it stays busy. */
+TEST_F(pb, free_busy_mprotect_split)
+{
+	struct palloc_ioc_alloc a;
+	char *p;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 3, 0, 0, &a));
+	p = pb_map(self->fd, a.offset, 3);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, mprotect(p + self->ps, self->ps, PROT_READ));
+	EXPECT_EQ(EBUSY, pb_free(self->fd, a.offset, 3));
+	ASSERT_EQ(0, munmap(p + self->ps, self->ps));
+	EXPECT_EQ(EBUSY, pb_free(self->fd, a.offset, 3));
+	ASSERT_EQ(0, munmap(p, self->ps));
+	ASSERT_EQ(0, munmap(p + 2 * self->ps, self->ps));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 3));
+}
+
+/* mremap() may move a mapping (it stays busy) but not grow it. */
+TEST_F(pb, mremap_move_keeps_busy)
+{
+	size_t len = 4 * self->ps;
+	struct palloc_ioc_alloc a;
+	char *p, *q, *target;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 4, 0, 0, &a));
+	p = pb_map(self->fd, a.offset, 4);
+	ASSERT_NE(MAP_FAILED, p);
+	p[len - 1] = 0x6d;
+	EXPECT_EQ(MAP_FAILED, mremap(p, len, 2 * len, MREMAP_MAYMOVE));
+	target = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, target);
+	q = mremap(p, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, target);
+	ASSERT_EQ(target, q) TH_LOG("mremap move: %s", strerror(errno));
+	EXPECT_EQ(0x6d, q[len - 1]);
+	EXPECT_EQ(EBUSY, pb_free(self->fd, a.offset, 4));
+	ASSERT_EQ(0, munmap(q, len));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 4));
+}
+
+/* A mapping keeps the file, and so its runs, after close(). */
+TEST_F(pb, mapping_outlives_close)
+{
+	struct palloc_ioc_stats st;
+	struct palloc_ioc_alloc a;
+	__u64 seen = 0;
+	int watcher;
+	char *p;
+
+	watcher = pb_open();
+	ASSERT_LE(0, watcher);
+	ASSERT_EQ(0, pb_alloc(self->fd, 8, 0, 0, &a));
+	p = pb_map(self->fd, a.offset, 8);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0xab, 8 * self->ps);
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, pb_stats(watcher, &st));
+	EXPECT_EQ(self->base.pages_inuse + 8, st.pages_inuse);
+	EXPECT_EQ(0xab, (unsigned char)p[8 * self->ps - 1]);
+	ASSERT_EQ(0, munmap(p, 8 * self->ps));
+	EXPECT_EQ(0, pb_wait_inuse(watcher, self->base.pages_inuse, 2, &seen))
+		TH_LOG("pages_inuse %llu, want %llu", seen, self->base.pages_inuse);
+	close(watcher);
+}
+
+/* Mappings are not inherited: a child touching the address faults. */
+TEST_F(pb, mapping_not_inherited)
+{
+	struct palloc_ioc_alloc a;
+	char *p;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 2, 0, 0, &a));
+	p = pb_map(self->fd, a.offset, 2);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 7;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		signal(SIGSEGV, SIG_DFL);
+		_exit(p[0] == 7 ? 10 : 11);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV)
+		TH_LOG("child status %#x: the mapping was inherited", status);
+	EXPECT_EQ(7, p[0]);
+	ASSERT_EQ(0, munmap(p, 2 * self->ps));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 2));
+}
+
+/*
+ * Zero on reuse: a child dirties pages and frees them (and dies); the
+ * parent allocates the same amount until it has covered the child's pages,
+ * and every byte it is given reads zero.
+ */
+static void pb_zero_on_reuse(struct __test_metadata *_metadata, struct _test_data_pb *self,
+			     __u64 n, bool child_frees)
+{
+	struct palloc_ioc_alloc a, runs[200];
+	__u64 child_off = ~0ULL;
+	int pipefd[2], status, k, nruns = 0;
+	bool covered = false;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd = pb_open();
+		__u64 i, *w;
+
+		if (fd < 0 || pb_alloc(fd, n, 0, 0, &a))
+			_exit(2);
+		w = pb_map(fd, a.offset, n);
+		if (w == MAP_FAILED)
+			_exit(3);
+		for (i = 0; i < n * self->ps / 8; i++)
+			w[i] = pb_tag(0xdead, i) | 1;
+		munmap(w, n * self->ps);
+		if (child_frees && pb_free(fd, a.offset, n))
+			_exit(4);
+		if (write(pipefd[1], &a.offset, sizeof(a.offset)) != sizeof(a.offset))
+			_exit(5);
+		_exit(0);	/* not freed: release() frees it */
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(sizeof(child_off), read(pipefd[0], &child_off, sizeof(child_off)));
+	close(pipefd[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) TH_LOG("child status %#x", status);
+
+	for (k = 0; k < (int)PB_ARRAY_SIZE(runs) && !covered; k++) {
+		size_t len = n * self->ps, bad;
+		char *p;
+		int ret = pb_alloc(self->fd, n, 0, 0, &runs[k]);
+
+		if (ret == ENOMEM)
+			break;
+		ASSERT_EQ(0, ret);
+		nruns++;
+		p = pb_map(self->fd, runs[k].offset, n);
+		ASSERT_NE(MAP_FAILED, p);
+		bad = pb_first_nonzero(p, len);
+		EXPECT_EQ(len, bad) TH_LOG("run %#llx (child had %#llx): byte %zu is %#x",
+					   runs[k].offset, child_off, bad,
+					   bad < len ? (unsigned char)p[bad] : 0);
+		ASSERT_EQ(0, munmap(p, len));
+		covered = runs[k].offset < child_off + len && child_off < runs[k].offset + len;
+	}
+	EXPECT_TRUE(covered) TH_LOG("never got the child's pages back at %#llx", child_off);
+	for (k = 0; k < nruns; k++)
+		EXPECT_EQ(0, pb_free(self->fd, runs[k].offset, n));
+}
+
+TEST_F(pb, zero_on_reuse_after_free)
+{
+	pb_zero_on_reuse(_metadata, self, 37, true);
+}
+
+TEST_F(pb, zero_on_reuse_after_exit)
+{
+	pb_zero_on_reuse(_metadata, self, 300, false);
+}
+
+TEST_F(pb, zero_on_reuse_small)
+{
+	pb_zero_on_reuse(_metadata, self, 1, true);
+}
+
+/* Output fields are outputs: what they hold on input is ignored and overwritten. */
+TEST_F(pb, output_fields_ignored_on_input)
+{
+	struct palloc_ioc_alloc a = {
+		.npages = 2, .offset = 0x1234, .scavenged = 99, .phys = 0xdead000,
+	};
+	struct palloc_ioc_scavenge s = { .npages = 1, .released = 12345 };
+
+	ASSERT_EQ(0, pb_ioctl(self->fd, PALLOC_IOC_ALLOC, &a));
+	EXPECT_EQ(0, a.offset % self->ps);
+	EXPECT_LE(a.scavenged, 2);
+	EXPECT_NE(0xdead000, a.phys);
+	/* The same structure again, as a loop would reuse it. */
+	ASSERT_EQ(0, pb_ioctl(self->fd, PALLOC_IOC_ALLOC, &a));
+	ASSERT_EQ(0, pb_ioctl(self->fd, PALLOC_IOC_SCAVENGE, &s));
+	EXPECT_LE(s.released, self->info.npages);
+	EXPECT_NE(12345, s.released);
+}
+
+/* PALLOC_ALLOC_ZERO pages read zero, scavenged or not. */
+TEST_F(pb, alloc_zero_flag)
+{
+	struct palloc_ioc_alloc a;
+	size_t len = 64 * self->ps;
+	char *p;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 64, 0, 0, &a));
+	p = pb_map(self->fd, a.offset, 64);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0xee, len);
+	ASSERT_EQ(0, munmap(p, len));
+	ASSERT_EQ(0, pb_free(self->fd, a.offset, 64));
+	ASSERT_EQ(0, pb_alloc(self->fd, 64, 0, PALLOC_ALLOC_ZERO, &a));
+	p = pb_map(self->fd, a.offset, 64);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(len, pb_first_nonzero(p, len));
+	ASSERT_EQ(0, munmap(p, len));
+	ASSERT_EQ(0, pb_free(self->fd, a.offset, 64));
+}
+
+/* SCAVENGE releases free pages; released pages come back known zero. */
+TEST_F(pb, scavenge)
+{
+	struct palloc_ioc_scavenge s = { .npages = 1024 };
+	struct palloc_ioc_stats st, st2;
+	struct palloc_ioc_alloc a;
+	size_t len;
+	char *p;
+
+	ASSERT_EQ(0, pb_scavenger_pause(self->fd, self->goal));
+	/* Dirty some pages. */
+	ASSERT_EQ(0, pb_alloc(self->fd, 256, 0, 0, &a));
+	p = pb_map(self->fd, a.offset, 256);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0x11, 256 * self->ps);
+	ASSERT_EQ(0, munmap(p, 256 * self->ps));
+	ASSERT_EQ(0, pb_free(self->fd, a.offset, 256));
+
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	ASSERT_EQ(0, pb_ioctl(self->fd, PALLOC_IOC_SCAVENGE, &s));
+	ASSERT_EQ(0, pb_stats(self->fd, &st2));
+	EXPECT_GE(st2.scavenge_runs, st.scavenge_runs + 1);
+	EXPECT_GE(st2.pages_released, st.pages_released + s.released);
+	EXPECT_EQ(0, s.reserved);
+	EXPECT_TRUE(pb_stats_consistent(&st2));
+	TH_LOG("released %llu of %llu dirty free pages", s.released,
+	       st.pages_free - st.pages_scavenged);
+	if (st.pages_free > st.pages_scavenged)
+		EXPECT_LT(0, s.released);
+
+	memset(&s, 0, sizeof(s));
+	s.npages = 1ULL << 40;
+	s.flags = PALLOC_SCAVENGE_FORCE;
+	ASSERT_EQ(0, pb_ioctl(self->fd, PALLOC_IOC_SCAVENGE, &s));
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	/* Forced and unlimited: every free page in the bitmaps is now zero. */
+	EXPECT_EQ(st.pages_free, st.pages_scavenged);
+
+	/* A large allocation now gets scavenged pages, which read zero. */
+	ASSERT_EQ(0, pb_alloc(self->fd, 512, 512, 0, &a));
+	EXPECT_EQ(512, a.scavenged);
+	len = 512 * self->ps;
+	p = pb_map(self->fd, a.offset, 512);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(len, pb_first_nonzero(p, len));
+	ASSERT_EQ(0, munmap(p, len));
+	ASSERT_EQ(0, pb_free(self->fd, a.offset, 512));
+	EXPECT_TRUE(pb_check_ok());
+}
+
+/* The whole range in one run when nothing else is allocated; then ENOMEM. */
+TEST_F(pb, whole_range)
+{
+	struct palloc_ioc_stats st;
+	struct palloc_ioc_alloc a, b;
+	char *p;
+
+	ASSERT_EQ(0, self->base.pages_inuse) TH_LOG("pages in use before the test");
+	/* Pages being scavenged are not free: keep the scavenger away. */
+	ASSERT_EQ(0, pb_scavenger_pause(self->fd, self->goal));
+	ASSERT_EQ(0, pb_stats(self->fd, &self->base));
+	ASSERT_EQ(0, pb_alloc(self->fd, self->info.npages, 0, 0, &a));
+	EXPECT_EQ(0, a.offset);
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(self->info.npages, st.pages_inuse);
+	EXPECT_EQ(0, st.pages_free);
+	EXPECT_EQ(0, st.largest_free);
+	EXPECT_EQ(ENOMEM, pb_alloc(self->fd, 1, 0, 0, &b));
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(self->base.alloc_failures + 1, st.alloc_failures);
+	p = pb_map(self->fd, 0, self->info.npages);
+	ASSERT_NE(MAP_FAILED, p);
+	p[self->info.npages * self->ps - 1] = 1;
+	ASSERT_EQ(0, munmap(p, self->info.npages * self->ps));
+	ASSERT_EQ(0, pb_free(self->fd, 0, self->info.npages));
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(self->info.npages, st.pages_free + st.pages_cached + st.pages_scavenging);
+}
+
+/* An alignment as large as the range is valid: the run starts at 0. */
+TEST_F(pb, align_equal_to_range)
+{
+	struct palloc_ioc_alloc a;
+
+	ASSERT_EQ(0, self->base.pages_inuse) TH_LOG("pages in use before the test");
+	ASSERT_EQ(0, pb_scavenger_pause(self->fd, self->goal));
+	ASSERT_EQ(0, pb_alloc(self->fd, 1, self->info.npages, 0, &a));
+	EXPECT_EQ(0, a.offset);
+	EXPECT_EQ(ENOMEM, pb_alloc(self->fd, 1, self->info.npages, 0, &a));
+	EXPECT_EQ(0, pb_free(self->fd, 0, 1));
+}
+
+/* 2 MiB aligned runs are 2 MiB aligned, physically too. */
+TEST_F(pb, align_2mib)
+{
+	struct palloc_ioc_alloc a, b;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 1, 0, 0, &a));
+	ASSERT_EQ(0, pb_alloc(self->fd, 512, 512, 0, &b));
+	EXPECT_EQ(0, b.offset % (2 << 20));
+	EXPECT_NE(0, b.phys);
+	EXPECT_EQ(0, b.phys % (2 << 20)) TH_LOG("phys %#llx", b.phys);
+	EXPECT_EQ(0, pb_free(self->fd, b.offset, 512));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 1));
+}
+
+/* Physical addresses with CAP_SYS_ADMIN: the range's, page by page. */
+TEST_F(pb, phys_with_sys_admin)
+{
+	__u64 base = pb_env_u64("PB_BASE", 0);
+	struct palloc_ioc_alloc a, b;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 3, 0, 0, &a));
+	ASSERT_EQ(0, pb_alloc(self->fd, 20, 0, 0, &b));
+	EXPECT_NE(0, a.phys);
+	EXPECT_NE(0, b.phys);
+	EXPECT_EQ(0, a.phys % self->ps);
+	/* One contiguous range: phys - offset is the range's base. */
+	EXPECT_EQ(a.phys - a.offset, b.phys - b.offset);
+	if (self->info.mode == PALLOC_MODE_RESERVED && base)
+		EXPECT_EQ(base + a.offset, a.phys);
+}
+
+/* Without CAP_SYS_ADMIN, phys is 0: on a file opened as root, and on a new one. */
+TEST_F(pb, phys_hidden_without_sys_admin)
+{
+	struct palloc_ioc_alloc a;
+	int fd2;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 2, 0, 0, &a));
+	ASSERT_NE(0, a.phys);
+	ASSERT_EQ(0, pb_drop_sys_admin()) TH_LOG("capset: %s", strerror(errno));
+	ASSERT_EQ(0, pb_alloc(self->fd, 2, 0, 0, &a));
+	EXPECT_EQ(0, a.phys) TH_LOG("phys %#llx leaked without CAP_SYS_ADMIN", a.phys);
+	EXPECT_NE(0, a.npages);
+	fd2 = pb_open();
+	ASSERT_LE(0, fd2) TH_LOG("open without CAP_SYS_ADMIN: %s", strerror(errno));
+	ASSERT_EQ(0, pb_alloc(fd2, 5, 0, 0, &a));
+	EXPECT_EQ(0, a.phys);
+	close(fd2);
+}
+
+/* An unprivileged user cannot open the device (mode 0600). */
+TEST_F(pb, unprivileged_open)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd;
+
+		if (setgid(1000) || setuid(1000))
+			_exit(2);
+		fd = open(PB_DEV, O_RDWR);
+		if (fd >= 0)
+			_exit(3);
+		fd = open(PB_DEV, O_RDONLY);
+		if (fd >= 0)
+			_exit(4);
+		_exit(errno == EACCES ? 0 : 5);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("child: 2 setuid failed, 3/4 open succeeded, 5 errno not EACCES");
+}
+
+/* Two open files: B can neither free nor map A's run, and A's run is intact. */
+TEST_F(pb, ownership_two_files)
+{
+	struct palloc_ioc_stats sa, sb, sa2;
+	struct palloc_ioc_alloc a;
+	int other;
+	char *p;
+
+	other = pb_open();
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, pb_alloc(self->fd, 6, 0, 0, &a));
+	p = pb_map(self->fd, a.offset, 6);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0x42, 6 * self->ps);
+	ASSERT_EQ(0, munmap(p, 6 * self->ps));
+	ASSERT_EQ(0, pb_stats(self->fd, &sa));
+
+	EXPECT_EQ(EINVAL, pb_free(other, a.offset, 6));
+	EXPECT_EQ(EINVAL, pb_free(other, a.offset + self->ps, 1));
+	EXPECT_EQ(EACCES, pb_map_errno(other, a.offset, 6, MAP_SHARED));
+	EXPECT_EQ(EACCES, pb_map_errno(other, a.offset + 2 * self->ps, 1, MAP_SHARED));
+	ASSERT_EQ(0, pb_stats(other, &sb));
+	EXPECT_EQ(0, sb.owned_pages);
+
+	ASSERT_EQ(0, pb_stats(self->fd, &sa2));
+	EXPECT_EQ(6, sa2.owned_pages);
+	EXPECT_EQ(sa.pages_inuse, sa2.pages_inuse);
+	EXPECT_EQ(sa.frees, sa2.frees);
+	p = pb_map(self->fd, a.offset, 6);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0x42, p[6 * self->ps - 1]);
+	ASSERT_EQ(0, munmap(p, 6 * self->ps));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 6));
+	close(other);
+}
+
+/* The same across processes: a child with its own open file. */
+TEST_F(pb, ownership_two_processes)
+{
+	struct palloc_ioc_stats sa, sa2;
+	struct palloc_ioc_alloc a;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 9, 0, 0, &a));
+	ASSERT_EQ(0, pb_stats(self->fd, &sa));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd = pb_open();
+
+		close(self->fd);
+		if (fd < 0)
+			_exit(2);
+		if (pb_free(fd, a.offset, 9) != EINVAL)
+			_exit(3);
+		if (pb_map_errno(fd, a.offset, 9, MAP_SHARED) != EACCES)
+			_exit(4);
+		if (pb_map_errno(fd, a.offset, 1, MAP_SHARED) != EACCES)
+			_exit(5);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("child status %#x (3 free, 4/5 mmap not refused)", status);
+	ASSERT_EQ(0, pb_stats(self->fd, &sa2));
+	EXPECT_EQ(9, sa2.owned_pages);
+	EXPECT_EQ(sa.frees, sa2.frees);
+	EXPECT_EQ(sa.pages_inuse, sa2.pages_inuse);
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 9));
+}
+
+/* Runs belong to the open file: a forked child sharing it may use them. */
+TEST_F(pb, shared_file_across_fork)
+{
+	struct palloc_ioc_alloc a, b;
+	struct palloc_ioc_stats st;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 4, 0, 0, &a));
+	ASSERT_EQ(0, pb_alloc(self->fd, 4, 0, 0, &b));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char *p = pb_map(self->fd, a.offset, 4);
+
+		if (p == MAP_FAILED)
+			_exit(2);
+		p[0] = 'c';
+		munmap(p, 4 * pb_page_size());
+		_exit(pb_free(self->fd, b.offset, 4) ? 3 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("child status %#x", status);
+	/* The child's exit released nothing: the file is still open here. */
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(4, st.owned_pages);
+	EXPECT_EQ(EINVAL, pb_free(self->fd, b.offset, 4));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 4));
+}
+
+/* A child killed with SIGKILL while holding runs (one mapped) gives them all back. */
+static void pb_child_dies(struct __test_metadata *_metadata, struct _test_data_pb *self, int sig)
+{
+	static const __u64 sizes[] = { 1, 5, 16, 100, 512, 1000 };
+	struct palloc_ioc_stats st;
+	__u64 total = 0, seen = 0;
+	int pipefd[2], status;
+	size_t k;
+	pid_t pid;
+	char c;
+
+	for (k = 0; k < PB_ARRAY_SIZE(sizes); k++)
+		total += sizes[k];
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct palloc_ioc_alloc a;
+		int fd = pb_open();
+		char *p;
+
+		close(pipefd[0]);
+		if (fd < 0)
+			_exit(2);
+		for (k = 0; k < PB_ARRAY_SIZE(sizes); k++)
+			if (pb_alloc(fd, sizes[k], k == 4 ? 512 : 0, 0, &a))
+				_exit(3);
+		p = pb_map(fd, a.offset, a.npages);
+		if (p == MAP_FAILED)
+			_exit(4);
+		memset(p, 0x77, a.npages * pb_page_size());
+		if (write(pipefd[1], "r", 1) != 1)
+			_exit(5);
+		for (;;)
+			pause();
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(1, read(pipefd[0], &c, 1)) TH_LOG("child died before allocating");
+	close(pipefd[0]);
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(self->base.pages_inuse + total, st.pages_inuse);
+	ASSERT_EQ(0, kill(pid, sig));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig);
+	EXPECT_EQ(0, pb_wait_inuse(self->fd, self->base.pages_inuse, 2, &seen))
+		TH_LOG("pages_inuse %llu after the child died, baseline %llu", seen,
+		       self->base.pages_inuse);
+	EXPECT_TRUE(pb_check_ok());
+}
+
+TEST_F(pb, sigkill_frees_everything)
+{
+	pb_child_dies(_metadata, self, SIGKILL);
+}
+
+TEST_F(pb, sigterm_frees_everything)
+{
+	pb_child_dies(_metadata, self, SIGTERM);
+}
+
+/* Many open files at once, each with runs, all closed: nothing leaks. */
+TEST_F(pb, many_files)
+{
+	struct palloc_ioc_alloc a;
+	__u64 seen = 0;
+	int fds[32], k;
+
+	for (k = 0; k < 32; k++) {
+		fds[k] = pb_open();
+		ASSERT_LE(0, fds[k]);
+		ASSERT_EQ(0, pb_alloc(fds[k], k + 1, 0, 0, &a));
+		ASSERT_EQ(0, pb_alloc(fds[k], 17, 0, 0, &a));
+	}
+	for (k = 0; k < 32; k += 2)
+		close(fds[k]);
+	for (k = 1; k < 32; k += 2)
+		close(fds[k]);
+	EXPECT_EQ(0, pb_wait_inuse(self->fd, self->base.pages_inuse, 2, &seen));
+	EXPECT_TRUE(pb_check_ok());
+}
+
+/* ------------------------------------------------------------------ */
+/* Stress: processes allocating, mapping, checking and freeing at once */
+/* ------------------------------------------------------------------ */
+
+struct pb_run {
+	__u64 offset, npages, seed;
+	__u64 *map;
+};
+
+static unsigned int pb_rand(unsigned int *state)
+{
+	*state = *state * 1103515245u + 12345u;
+	return (*state >> 8) & 0xffffff;
+}
+
+static void pb_fill(struct pb_run *r, __u64 ps)
+{
+	__u64 i, words = ps / 8;
+
+	/* The first and last word of every page carry the tag. */
+	for (i = 0; i < r->npages; i++) {
+		r->map[i * words] = pb_tag(r->seed, r->offset / ps + i);
+		r->map[i * words + words - 1] = ~pb_tag(r->seed, r->offset / ps + i);
+	}
+}
+
+static bool pb_verify(struct pb_run *r, __u64 ps)
+{
+	__u64 i, words = ps / 8;
+
+	for (i = 0; i < r->npages; i++)
+		if (r->map[i * words] != pb_tag(r->seed, r->offset / ps + i) ||
+		    r->map[i * words + words - 1] != ~pb_tag(r->seed, r->offset / ps + i))
+			return false;
+	return true;
+}
+
+static int pb_stress_child(unsigned int id, double seconds)
+{
+	unsigned int state = 0x1234567u * (id + 1) ^ (unsigned int)getpid();
+	struct pb_run runs[PB_STRESS_RUNS];
+	__u64 ps = pb_page_size(), ops = 0, nomem = 0, busy = 0;
+	double end = pb_now() + seconds;
+	int fd = pb_open(), nruns = 0, k, ret;
+	struct palloc_ioc_info info;
+
+	if (fd < 0 || pb_ioctl(fd, PALLOC_IOC_INFO, &info)) {
+		fprintf(stderr, "# stress %u: open/info: %s\n", id, strerror(errno));
+		return 2;
+	}
+	while (pb_now() < end) {
+		unsigned int op = pb_rand(&state) % 100;
+
+		ops++;
+		if (op < 45 && nruns < PB_STRESS_RUNS) {
+			struct palloc_ioc_alloc a;
+			struct pb_run *r = &runs[nruns];
+			unsigned int sz = pb_rand(&state) % 100;
+			__u64 n, align = 0;
+
+			n = sz < 70 ? 1 + pb_rand(&state) % 16 :
+			    sz < 95 ? 17 + pb_rand(&state) % 240 : 257 + pb_rand(&state) % 1800;
+			if (pb_rand(&state) % 5 == 0)
+				align = 1ULL << (pb_rand(&state) % 10);
+			ret = pb_alloc(fd, n, align, 0, &a);
+			if (ret == ENOMEM) {
+				nomem++;
+				continue;
+			}
+			if (ret) {
+				fprintf(stderr, "# stress %u: alloc %llu: %s\n", id, n,
+					strerror(ret));
+				return 3;
+			}
+			if (a.offset % ps || a.offset / ps + n > info.npages ||
+			    (align > 1 && (a.offset / ps) % align)) {
+				fprintf(stderr, "# stress %u: bad run %#llx+%llu align %llu\n", id,
+					a.offset, n, align);
+				return 4;
+			}
+			for (k = 0; k < nruns; k++) {
+				if (a.offset < runs[k].offset + runs[k].npages * ps &&
+				    runs[k].offset < a.offset + n * ps) {
+					fprintf(stderr, "# stress %u: %#llx overlaps %#llx\n", id,
+						a.offset, runs[k].offset);
+					return 5;
+				}
+			}
+			r->offset = a.offset;
+			r->npages = n;
+			r->seed = ((__u64)getpid() << 32) ^ ops;
+			r->map = pb_map(fd, a.offset, n);
+			if (r->map == MAP_FAILED) {
+				fprintf(stderr, "# stress %u: mmap: %s\n", id, strerror(errno));
+				return 6;
+			}
+			/* Fresh pages read zero (sampled: first bytes of each page). */
+			for (__u64 i = 0; i < n; i++) {
+				if (pb_first_nonzero((char *)r->map + i * ps, 64) != 64) {
+					fprintf(stderr, "# stress %u: %#llx page %llu not zero\n",
+						id, a.offset, i);
+					return 7;
+				}
+			}
+			pb_fill(r, ps);
+			nruns++;
+		} else if (op < 80 && nruns) {
+			int i = pb_rand(&state) % nruns;
+			struct pb_run *r = &runs[i];
+
+			if (!pb_verify(r, ps)) {
+				fprintf(stderr, "# stress %u: run %#llx+%llu corrupted\n", id,
+					r->offset, r->npages);
+				return 8;
+			}
+			if (pb_rand(&state) % 4 == 0) {
+				if (pb_free(fd, r->offset, r->npages) != EBUSY) {
+					fprintf(stderr, "# stress %u: mapped free not EBUSY\n",
+						id);
+					return 9;
+				}
+				busy++;
+			}
+			munmap(r->map, r->npages * ps);
+			if (r->npages > 1 && pb_rand(&state) % 3 == 0) {
+				__u64 half = r->npages / 2;
+
+				ret = pb_free(fd, r->offset + half * ps, r->npages - half);
+				if (!ret)
+					ret = pb_free(fd, r->offset, half);
+			} else {
+				ret = pb_free(fd, r->offset, r->npages);
+			}
+			if (ret) {
+				fprintf(stderr, "# stress %u: free %#llx+%llu: %s\n", id, r->offset,
+					r->npages, strerror(ret));
+				return 10;
+			}
+			runs[i] = runs[--nruns];
+		} else if (op < 85) {
+			struct palloc_ioc_scavenge s = { .npages = 1 + pb_rand(&state) % 256 };
+
+			if (pb_rand(&state) % 2)
+				s.flags = PALLOC_SCAVENGE_FORCE;
+			ret = pb_ioctl(fd, PALLOC_IOC_SCAVENGE, &s);
+			if (ret) {
+				fprintf(stderr, "# stress %u: scavenge: %s\n", id, strerror(ret));
+				return 11;
+			}
+		} else {
+			struct palloc_ioc_stats st;
+
+			if (pb_stats(fd, &st) || !pb_stats_consistent(&st)) {
+				fprintf(stderr, "# stress %u: stats inconsistent\n", id);
+				return 12;
+			}
+			for (k = 0; k < nruns; k++) {
+				if (!pb_verify(&runs[k], ps)) {
+					fprintf(stderr, "# stress %u: run %#llx corrupted\n", id,
+						runs[k].offset);
+					return 13;
+				}
+			}
+		}
+	}
+	for (k = 0; k < nruns; k++) {
+		if (!pb_verify(&runs[k], ps)) {
+			fprintf(stderr, "# stress %u: run %#llx corrupted at the end\n", id,
+				runs[k].offset);
+			return 14;
+		}
+	}
+	fprintf(stderr, "# stress %u: %llu ops, %llu ENOMEM, %llu EBUSY, %d runs left to exit\n",
+		id, ops, nomem, busy, nruns);
+	/* Half of the children leave their runs (and mappings) to exit(). */
+	if (id % 2)
+		return 0;
+	for (k = 0; k < nruns; k++) {
+		munmap(runs[k].map, runs[k].npages * ps);
+		if (pb_free(fd, runs[k].offset, runs[k].npages))
+			return 15;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Threads sharing one open file: runs of the same owner, concurrently. */
+struct pb_thread {
+	int fd;
+	unsigned int id;
+	double seconds;
+	int err;
+	char what[96];
+};
+
+static void *pb_thread_main(void *arg)
+{
+	struct pb_thread *t = arg;
+	unsigned int state = 0x9e3779b9u * (t->id + 1);
+	double end = pb_now() + t->seconds;
+	__u64 ps = pb_page_size(), loops = 0;
+	struct pb_run r;
+
+	while (pb_now() < end) {
+		struct palloc_ioc_alloc a;
+		__u64 n = 1 + pb_rand(&state) % 40;
+		int ret = pb_alloc(t->fd, n, 0, 0, &a);
+
+		loops++;
+		if (ret == ENOMEM)
+			continue;
+		if (ret) {
+			t->err = ret;
+			snprintf(t->what, sizeof(t->what), "alloc %llu", n);
+			break;
+		}
+		r.offset = a.offset;
+		r.npages = n;
+		r.seed = t->id * 1000003ULL + loops;
+		r.map = pb_map(t->fd, a.offset, n);
+		if (r.map == MAP_FAILED) {
+			t->err = errno;
+			snprintf(t->what, sizeof(t->what), "mmap %#llx+%llu", a.offset, n);
+			break;
+		}
+		pb_fill(&r, ps);
+		sched_yield();
+		if (!pb_verify(&r, ps)) {
+			t->err = EIO;
+			snprintf(t->what, sizeof(t->what), "run %#llx+%llu corrupted", a.offset, n);
+			break;
+		}
+		munmap(r.map, n * ps);
+		ret = pb_free(t->fd, a.offset, n);
+		if (ret) {
+			t->err = ret;
+			snprintf(t->what, sizeof(t->what), "free %#llx+%llu", a.offset, n);
+			break;
+		}
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(pb, threads_one_file, 60)
+{
+	struct pb_thread t[4];
+	pthread_t tid[4];
+	struct palloc_ioc_stats st;
+	int k;
+
+	for (k = 0; k < 4; k++) {
+		t[k] = (struct pb_thread){ .fd = self->fd, .id = k, .seconds = 2 };
+		ASSERT_EQ(0, pthread_create(&tid[k], NULL, pb_thread_main, &t[k]));
+	}
+	for (k = 0; k < 4; k++) {
+		ASSERT_EQ(0, pthread_join(tid[k], NULL));
+		EXPECT_EQ(0, t[k].err) TH_LOG("thread %d: %s: %s", k, t[k].what,
+					      strerror(t[k].err));
+	}
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(0, st.owned_pages);
+	EXPECT_EQ(self->base.pages_inuse, st.pages_inuse);
+	EXPECT_TRUE(pb_check_ok());
+}
+
+TEST_F_TIMEOUT(pb, stress, 120)
+{
+	double seconds = (double)pb_env_u64("PB_STRESS", 5);
+	struct palloc_ioc_stats st;
+	pid_t pids[PB_STRESS_PROCS];
+	__u64 seen = 0;
+	int k, status;
+
+	for (k = 0; k < PB_STRESS_PROCS; k++) {
+		pids[k] = fork();
+		ASSERT_LE(0, pids[k]);
+		if (!pids[k])
+			_exit(pb_stress_child(k, seconds));
+	}
+	for (k = 0; k < PB_STRESS_PROCS; k++) {
+		ASSERT_EQ(pids[k], waitpid(pids[k], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+			TH_LOG("stress child %d: status %#x", k, status);
+	}
+	EXPECT_EQ(0, pb_wait_inuse(self->fd, self->base.pages_inuse, 2, &seen))
+		TH_LOG("pages_inuse %llu, baseline %llu", seen, self->base.pages_inuse);
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_TRUE(pb_stats_consistent(&st));
+	EXPECT_EQ(self->base.free_errors, st.free_errors);
+	EXPECT_TRUE(pb_check_ok());
+}
+
+/* ------------------------------------------------------------------ */
+/* Bad input: one invalid request per test, and nothing changes       */
+/* ------------------------------------------------------------------ */
+
+FIXTURE(bad)
+{
+	int fd;			/* the file under test */
+	int other;		/* another open file */
+	__u64 ps, npages;
+	struct palloc_ioc_info info;
+	__u64 pad_off;		/* a run of other, allocated first */
+	__u64 own_off, own_n;	/* a run fd owns */
+	__u64 other_off, other_n;	/* a run other owns */
+	__u64 free_off;		/* a page nobody owns */
+	char *guard;		/* an inaccessible (PROT_NONE) page */
+	char *ro;		/* a read-only page */
+	char goal[32];		/* the scavenger goal to restore */
+	struct palloc_ioc_stats before, other_before;
+	__u64 digest, alloc_digest;
+};
+
+/* Snapshot the state every bad test compares against. */
+static void pb_snapshot(struct __test_metadata *_metadata, struct _test_data_bad *self)
+{
+	ASSERT_EQ(0, pb_quiesce(self->fd, 5)) TH_LOG("the scavenger does not settle");
+	ASSERT_EQ(0, pb_stats(self->fd, &self->before));
+	ASSERT_EQ(0, pb_stats(self->other, &self->other_before));
+	ASSERT_EQ(0, pb_bitmap_digest(false, &self->digest));
+	ASSERT_EQ(0, pb_bitmap_digest(true, &self->alloc_digest));
+}
+
+FIXTURE_SETUP(bad)
+{
+	struct palloc_ioc_alloc a;
+	char *page;
+
+	self->fd = -1;
+	self->other = -1;
+	self->ps = pb_page_size();
+	self->fd = pb_open();
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", PB_DEV, strerror(errno));
+	self->other = pb_open();
+	ASSERT_LE(0, self->other);
+	ASSERT_EQ(0, pb_ioctl(self->fd, PALLOC_IOC_INFO, &self->info));
+	self->npages = self->info.npages;
+
+	/*
+	 * 16 pages and more come from the bitmaps first fit, not from a
+	 * per-CPU cache: the own run lies above the pad, so own_off > 0.
+	 */
+	ASSERT_EQ(0, pb_alloc(self->other, 16, 0, 0, &a));
+	self->pad_off = a.offset;
+	ASSERT_EQ(0, pb_alloc(self->fd, 16, 0, 0, &a));
+	self->own_off = a.offset;
+	self->own_n = 16;
+	ASSERT_EQ(0, pb_alloc(self->other, 16, 0, 0, &a));
+	self->other_off = a.offset;
+	self->other_n = 16;
+	ASSERT_LT(self->pad_off, self->own_off);
+	/* First fit keeps the top of the range free. */
+	self->free_off = (self->npages - 1) * self->ps;
+
+	/*
+	 * A writable page followed by an inaccessible one, for structures
+	 * straddling the two.  (Not a hole: a later mmap() could fill it.)
+	 */
+	page = mmap(NULL, 2 * self->ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	ASSERT_EQ(0, mprotect(page + self->ps, self->ps, PROT_NONE));
+	self->guard = page + self->ps;
+	self->ro = mmap(NULL, self->ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	ASSERT_NE(MAP_FAILED, self->ro);
+
+	/* Pause the background scavenger so that nothing moves. */
+	ASSERT_EQ(0, pb_scavenger_pause(self->fd, self->goal));
+	pb_snapshot(_metadata, self);
+}
+
+FIXTURE_TEARDOWN(bad)
+{
+	pb_scavenger_resume(self->goal);
+	if (self->other >= 0)
+		close(self->other);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/*
+ * The state is what pb_snapshot() saw: every STATS field of both files and
+ * the bitmap digest, except what @allow permits (PB_ALLOW_*).
+ */
+static void pb_expect_unchanged(struct __test_metadata *_metadata, struct _test_data_bad *self,
+				unsigned int allow)
+{
+	struct palloc_ioc_stats now, other_now;
+	__u64 digest, alloc_digest;
+	size_t i;
+
+	ASSERT_EQ(0, pb_quiesce(self->fd, 5));
+	ASSERT_EQ(0, pb_stats(self->fd, &now));
+	ASSERT_EQ(0, pb_stats(self->other, &other_now));
+	for (i = 0; i < PB_ARRAY_SIZE(pb_stat_fields); i++) {
+		__u64 was = pb_stat(&self->before, i), is = pb_stat(&now, i);
+		bool ok = was == is;
+
+		if (pb_is_field(i, offsetof(struct palloc_ioc_stats, free_errors)) &&
+		    allow & PB_ALLOW_FREE_ERROR)
+			ok = is == was || is == was + 1;
+		if (pb_is_field(i, offsetof(struct palloc_ioc_stats, alloc_failures)) &&
+		    allow & PB_ALLOW_ALLOC_FAILURE)
+			ok = is == was + 1;
+		if (allow & PB_ALLOW_ROLLBACK) {
+			if (pb_is_field(i, offsetof(struct palloc_ioc_stats, allocs)) ||
+			    pb_is_field(i, offsetof(struct palloc_ioc_stats, frees)))
+				ok = is == was + 1;
+			if (pb_is_field(i, offsetof(struct palloc_ioc_stats, pages_scavenged)))
+				ok = is <= was;
+		}
+		EXPECT_TRUE(ok) TH_LOG("stats %s changed: %llu -> %llu", pb_stat_fields[i].name,
+				       was, is);
+	}
+	EXPECT_EQ(self->other_before.owned_pages, other_now.owned_pages);
+	ASSERT_EQ(0, pb_bitmap_digest(true, &alloc_digest));
+	EXPECT_EQ(self->alloc_digest, alloc_digest) TH_LOG("allocation bitmap changed");
+	if (!(allow & PB_ALLOW_ROLLBACK)) {
+		ASSERT_EQ(0, pb_bitmap_digest(false, &digest));
+		EXPECT_EQ(self->digest, digest) TH_LOG("debugfs bitmap changed");
+	}
+	EXPECT_TRUE(pb_check_ok());
+}
+
+static void pb_bad_alloc(struct __test_metadata *_metadata, struct _test_data_bad *self,
+			 struct palloc_ioc_alloc *a, int err)
+{
+	int ret = pb_ioctl(self->fd, PALLOC_IOC_ALLOC, a);
+
+	EXPECT_EQ(err, ret) TH_LOG("ALLOC npages %llu align %llu flags %#llx: %s, want %s",
+				   a->npages, a->align, a->flags, strerror(ret), strerror(err));
+	if (!ret)
+		pb_free(self->fd, a->offset, a->npages);
+	pb_expect_unchanged(_metadata, self, err == ENOMEM ? PB_ALLOW_ALLOC_FAILURE : 0);
+}
+
+static void pb_bad_alloc_args(struct __test_metadata *_metadata, struct _test_data_bad *self,
+			      __u64 npages, __u64 align, __u64 flags)
+{
+	struct palloc_ioc_alloc a = { .npages = npages, .align = align, .flags = flags };
+
+	pb_bad_alloc(_metadata, self, &a, EINVAL);
+}
+
+static void pb_bad_free(struct __test_metadata *_metadata, struct _test_data_bad *self,
+			struct palloc_ioc_free *f, int err)
+{
+	int ret = pb_ioctl(self->fd, PALLOC_IOC_FREE, f);
+
+	EXPECT_EQ(err, ret) TH_LOG("FREE offset %#llx npages %llu flags %#llx: %s, want %s",
+				   f->offset, f->npages, f->flags, strerror(ret), strerror(err));
+	pb_expect_unchanged(_metadata, self, PB_ALLOW_FREE_ERROR);
+}
+
+static void pb_bad_free_args(struct __test_metadata *_metadata, struct _test_data_bad *self,
+			     __u64 offset, __u64 npages)
+{
+	struct palloc_ioc_free f = { .offset = offset, .npages = npages };
+
+	pb_bad_free(_metadata, self, &f, EINVAL);
+}
+
+static void pb_bad_scavenge(struct __test_metadata *_metadata, struct _test_data_bad *self,
+			    struct palloc_ioc_scavenge *s, int err)
+{
+	int ret = pb_ioctl(self->fd, PALLOC_IOC_SCAVENGE, s);
+
+	EXPECT_EQ(err, ret) TH_LOG("SCAVENGE npages %llu flags %#llx: %s, want %s", s->npages,
+				   s->flags, strerror(ret), strerror(err));
+	pb_expect_unchanged(_metadata, self, 0);
+}
+
+/* An ioctl on a bad pointer (or a bad command): @err, and nothing changes. */
+static void pb_bad_cmd(struct __test_metadata *_metadata, struct _test_data_bad *self,
+		       unsigned long cmd, void *arg, int err)
+{
+	int ret = pb_ioctl(self->fd, cmd, arg);
+
+	EXPECT_EQ(err, ret) TH_LOG("ioctl %#lx arg %p: %s, want %s", cmd, arg, strerror(ret),
+				   strerror(err));
+	pb_expect_unchanged(_metadata, self, cmd == PALLOC_IOC_FREE ? PB_ALLOW_FREE_ERROR : 0);
+}
+
+static void pb_bad_mmap(struct __test_metadata *_metadata, struct _test_data_bad *self,
+			__u64 offset, __u64 npages, int flags, int err)
+{
+	int ret = pb_map_errno(self->fd, offset, npages, flags);
+
+	EXPECT_EQ(err, ret) TH_LOG("mmap offset %#llx npages %llu: %s, want %s", offset, npages,
+				   strerror(ret), strerror(err));
+	pb_expect_unchanged(_metadata, self, 0);
+	/* A refused mmap leaves no mapping behind: the own run is not busy. */
+	EXPECT_EQ(0, pb_free(self->fd, self->own_off, self->own_n));
+}
+
+/*
+ * An address with nothing mapped: the guard page, unmapped just now, with
+ * no mmap() before the ioctl that uses it.
+ */
+static void *pb_unmapped(struct __test_metadata *_metadata, struct _test_data_bad *self)
+{
+	EXPECT_EQ(0, munmap(self->guard, self->ps));
+	return self->guard;
+}
+
+/* --- ALLOC --- */
+
+TEST_F(bad, alloc_npages_zero)
+{
+	pb_bad_alloc_args(_metadata, self, 0, 0, 0);
+}
+
+TEST_F(bad, alloc_npages_u64_max)
+{
+	pb_bad_alloc_args(_metadata, self, ~0ULL, 0, 0);
+}
+
+TEST_F(bad, alloc_npages_2_pow_63)
+{
+	pb_bad_alloc_args(_metadata, self, 1ULL << 63, 0, 0);
+}
+
+TEST_F(bad, alloc_npages_bytes_overflow)
+{
+	/* npages * 4096 wraps to 0 */
+	pb_bad_alloc_args(_metadata, self, 1ULL << 52, 0, 0);
+}
+
+TEST_F(bad, alloc_npages_range_plus_one)
+{
+	pb_bad_alloc_args(_metadata, self, self->npages + 1, 0, 0);
+}
+
+TEST_F(bad, alloc_align_3)
+{
+	pb_bad_alloc_args(_metadata, self, 1, 3, 0);
+}
+
+TEST_F(bad, alloc_align_not_power_of_two)
+{
+	pb_bad_alloc_args(_metadata, self, 16, 768, 0);
+}
+
+TEST_F(bad, alloc_align_u64_max)
+{
+	pb_bad_alloc_args(_metadata, self, 1, ~0ULL, 0);
+}
+
+TEST_F(bad, alloc_align_beyond_range)
+{
+	__u64 align = 1;
+
+	while (align <= self->npages)
+		align <<= 1;
+	pb_bad_alloc_args(_metadata, self, 1, align, 0);
+}
+
+TEST_F(bad, alloc_align_2_pow_63)
+{
+	pb_bad_alloc_args(_metadata, self, 1, 1ULL << 63, 0);
+}
+
+TEST_F(bad, alloc_flags_bit1)
+{
+	pb_bad_alloc_args(_metadata, self, 1, 0, 1ULL << 1);
+}
+
+TEST_F(bad, alloc_flags_bit2)
+{
+	pb_bad_alloc_args(_metadata, self, 1, 0, 1ULL << 2);
+}
+
+TEST_F(bad, alloc_flags_bit31)
+{
+	pb_bad_alloc_args(_metadata, self, 1, 0, 1ULL << 31);
+}
+
+TEST_F(bad, alloc_flags_bit32)
+{
+	pb_bad_alloc_args(_metadata, self, 1, 0, 1ULL << 32);
+}
+
+TEST_F(bad, alloc_flags_bit63)
+{
+	pb_bad_alloc_args(_metadata, self, 1, 0, 1ULL << 63);
+}
+
+TEST_F(bad, alloc_flags_all)
+{
+	pb_bad_alloc_args(_metadata, self, 1, 0, ~0ULL);
+}
+
+TEST_F(bad, alloc_reserved0)
+{
+	struct palloc_ioc_alloc a = { .npages = 1, .reserved = { 1, 0 } };
+
+	pb_bad_alloc(_metadata, self, &a, EINVAL);
+}
+
+TEST_F(bad, alloc_reserved1)
+{
+	struct palloc_ioc_alloc a = { .npages = 1, .reserved = { 0, 1ULL << 63 } };
+
+	pb_bad_alloc(_metadata, self, &a, EINVAL);
+}
+
+TEST_F(bad, alloc_no_room)
+{
+	struct palloc_ioc_alloc a = { .npages = self->npages };
+
+	/* The first failure flushes the per-CPU caches; the second is clean. */
+	ASSERT_EQ(ENOMEM, pb_ioctl(self->fd, PALLOC_IOC_ALLOC, &a));
+	pb_snapshot(_metadata, self);
+	memset(&a, 0, sizeof(a));
+	a.npages = self->npages;
+	pb_bad_alloc(_metadata, self, &a, ENOMEM);
+}
+
+TEST_F(bad, alloc_ptr_null)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_ALLOC, NULL, EFAULT);
+}
+
+TEST_F(bad, alloc_ptr_1)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_ALLOC, (void *)1, EFAULT);
+}
+
+TEST_F(bad, alloc_ptr_unmapped)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_ALLOC, pb_unmapped(_metadata, self), EFAULT);
+}
+
+TEST_F(bad, alloc_ptr_kernel)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_ALLOC, (void *)0xffffffff81000000UL, EFAULT);
+}
+
+TEST_F(bad, alloc_ptr_straddles_guard)
+{
+	struct palloc_ioc_alloc *a = (void *)(self->guard - 16);
+
+	/* npages and align are readable, the rest is not. */
+	a->npages = 1;
+	a->align = 0;
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_ALLOC, a, EFAULT);
+}
+
+/* The request reads fine but the result cannot be written: EFAULT, nothing kept. */
+TEST_F(bad, alloc_ptr_read_only)
+{
+	struct palloc_ioc_alloc *a = (void *)self->ro;
+	int ret;
+
+	/* 16 pages: above the per-CPU cache size, so the bitmap round trip is exact. */
+	memset(a, 0, sizeof(*a));
+	a->npages = 16;
+	ASSERT_EQ(0, mprotect(self->ro, self->ps, PROT_READ));
+	ret = pb_ioctl(self->fd, PALLOC_IOC_ALLOC, a);
+	EXPECT_EQ(EFAULT, ret);
+	pb_expect_unchanged(_metadata, self, PB_ALLOW_ROLLBACK);
+}
+
+/* --- FREE --- */
+
+TEST_F(bad, free_npages_zero)
+{
+	pb_bad_free_args(_metadata, self, self->own_off, 0);
+}
+
+TEST_F(bad, free_offset_unaligned)
+{
+	pb_bad_free_args(_metadata, self, self->own_off + 1, 1);
+}
+
+TEST_F(bad, free_offset_half_page)
+{
+	pb_bad_free_args(_metadata, self, self->own_off + self->ps / 2, 1);
+}
+
+TEST_F(bad, free_offset_near_2_pow_64)
+{
+	pb_bad_free_args(_metadata, self, 0ULL - self->ps, 1);
+}
+
+TEST_F(bad, free_offset_u64_max)
+{
+	pb_bad_free_args(_metadata, self, ~0ULL, 1);
+}
+
+TEST_F(bad, free_offset_plus_npages_overflows)
+{
+	pb_bad_free_args(_metadata, self, 0ULL - self->ps, 2);
+}
+
+TEST_F(bad, free_npages_u64_max)
+{
+	pb_bad_free_args(_metadata, self, self->own_off, ~0ULL);
+}
+
+TEST_F(bad, free_npages_bytes_overflow)
+{
+	/* npages * 4096 wraps to 0 */
+	pb_bad_free_args(_metadata, self, self->own_off, 1ULL << 52);
+}
+
+TEST_F(bad, free_beyond_range)
+{
+	pb_bad_free_args(_metadata, self, self->npages * self->ps, 1);
+}
+
+TEST_F(bad, free_straddles_end)
+{
+	pb_bad_free_args(_metadata, self, (self->npages - 1) * self->ps, 2);
+}
+
+TEST_F(bad, free_never_allocated)
+{
+	pb_bad_free_args(_metadata, self, self->free_off, 1);
+}
+
+TEST_F(bad, free_double)
+{
+	struct palloc_ioc_alloc a;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 20, 0, 0, &a));
+	ASSERT_EQ(0, pb_free(self->fd, a.offset, 20));
+	pb_snapshot(_metadata, self);
+	pb_bad_free_args(_metadata, self, a.offset, 20);
+}
+
+TEST_F(bad, free_double_small)
+{
+	struct palloc_ioc_alloc a;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 1, 0, 0, &a));
+	ASSERT_EQ(0, pb_free(self->fd, a.offset, 1));
+	pb_snapshot(_metadata, self);
+	pb_bad_free_args(_metadata, self, a.offset, 1);
+}
+
+TEST_F(bad, free_other_files_run)
+{
+	pb_bad_free_args(_metadata, self, self->other_off, self->other_n);
+}
+
+TEST_F(bad, free_other_files_page)
+{
+	pb_bad_free_args(_metadata, self, self->pad_off, 1);
+}
+
+TEST_F(bad, free_run_plus_page_after)
+{
+	pb_bad_free_args(_metadata, self, self->own_off, self->own_n + 1);
+}
+
+TEST_F(bad, free_run_plus_page_before)
+{
+	ASSERT_LT(0, self->own_off);
+	pb_bad_free_args(_metadata, self, self->own_off - self->ps, self->own_n + 1);
+}
+
+TEST_F(bad, free_spanning_two_files)
+{
+	__u64 lo = self->own_off < self->other_off ? self->own_off : self->other_off;
+	__u64 hi = self->own_off < self->other_off ? self->other_off : self->own_off;
+
+	pb_bad_free_args(_metadata, self, lo, (hi - lo) / self->ps + 16);
+}
+
+TEST_F(bad, free_flags_bit0)
+{
+	struct palloc_ioc_free f = { .offset = self->own_off, .npages = 1, .flags = 1 };
+
+	pb_bad_free(_metadata, self, &f, EINVAL);
+}
+
+TEST_F(bad, free_flags_bit63)
+{
+	struct palloc_ioc_free f = { .offset = self->own_off, .npages = 1, .flags = 1ULL << 63 };
+
+	pb_bad_free(_metadata, self, &f, EINVAL);
+}
+
+TEST_F(bad, free_reserved)
+{
+	struct palloc_ioc_free f = { .offset = self->own_off, .npages = 1, .reserved = 1 };
+
+	pb_bad_free(_metadata, self, &f, EINVAL);
+}
+
+TEST_F(bad, free_ptr_null)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_FREE, NULL, EFAULT);
+}
+
+TEST_F(bad, free_ptr_1)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_FREE, (void *)1, EFAULT);
+}
+
+TEST_F(bad, free_ptr_unmapped)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_FREE, pb_unmapped(_metadata, self), EFAULT);
+}
+
+TEST_F(bad, free_ptr_straddles_guard)
+{
+	struct palloc_ioc_free *f = (void *)(self->guard - 16);
+
+	f->offset = self->own_off;
+	f->npages = self->own_n;
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_FREE, f, EFAULT);
+}
+
+TEST_F(bad, free_mapped_run)
+{
+	struct palloc_ioc_free f = { .offset = self->own_off, .npages = self->own_n };
+	char *p = pb_map(self->fd, self->own_off, self->own_n);
+
+	ASSERT_NE(MAP_FAILED, p);
+	pb_snapshot(_metadata, self);
+	pb_bad_free(_metadata, self, &f, EBUSY);
+	munmap(p, self->own_n * self->ps);
+}
+
+TEST_F(bad, free_page_of_mapped_run)
+{
+	struct palloc_ioc_free f = { .offset = self->own_off + 2 * self->ps, .npages = 1 };
+	char *p = pb_map(self->fd, self->own_off, self->own_n);
+
+	ASSERT_NE(MAP_FAILED, p);
+	pb_snapshot(_metadata, self);
+	pb_bad_free(_metadata, self, &f, EBUSY);
+	munmap(p, self->own_n * self->ps);
+}
+
+/* Half of the run mapped: FREE of the whole is EBUSY and frees nothing. */
+TEST_F(bad, free_run_half_mapped)
+{
+	struct palloc_ioc_free f = { .offset = self->own_off, .npages = self->own_n };
+	char *p = pb_map(self->fd, self->own_off, self->own_n / 2);
+
+	ASSERT_NE(MAP_FAILED, p);
+	pb_snapshot(_metadata, self);
+	pb_bad_free(_metadata, self, &f, EBUSY);
+	munmap(p, self->own_n / 2 * self->ps);
+}
+
+/* --- SCAVENGE --- */
+
+TEST_F(bad, scavenge_npages_zero)
+{
+	struct palloc_ioc_scavenge s = { .npages = 0 };
+
+	pb_bad_scavenge(_metadata, self, &s, EINVAL);
+}
+
+TEST_F(bad, scavenge_flags_bit1)
+{
+	struct palloc_ioc_scavenge s = { .npages = 1, .flags = 1ULL << 1 };
+
+	pb_bad_scavenge(_metadata, self, &s, EINVAL);
+}
+
+TEST_F(bad, scavenge_flags_bit63)
+{
+	struct palloc_ioc_scavenge s = { .npages = 1, .flags = 1ULL << 63 };
+
+	pb_bad_scavenge(_metadata, self, &s, EINVAL);
+}
+
+TEST_F(bad, scavenge_flags_all)
+{
+	struct palloc_ioc_scavenge s = { .npages = 1, .flags = ~0ULL };
+
+	pb_bad_scavenge(_metadata, self, &s, EINVAL);
+}
+
+TEST_F(bad, scavenge_reserved)
+{
+	struct palloc_ioc_scavenge s = { .npages = 1, .reserved = 1 };
+
+	pb_bad_scavenge(_metadata, self, &s, EINVAL);
+}
+
+TEST_F(bad, scavenge_ptr_null)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_SCAVENGE, NULL, EFAULT);
+}
+
+TEST_F(bad, scavenge_ptr_1)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_SCAVENGE, (void *)1, EFAULT);
+}
+
+TEST_F(bad, scavenge_ptr_unmapped)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_SCAVENGE, pb_unmapped(_metadata, self), EFAULT);
+}
+
+/* --- INFO and STATS --- */
+
+TEST_F(bad, info_ptr_null)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_INFO, NULL, EFAULT);
+}
+
+TEST_F(bad, info_ptr_1)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_INFO, (void *)1, EFAULT);
+}
+
+TEST_F(bad, info_ptr_unmapped)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_INFO, pb_unmapped(_metadata, self), EFAULT);
+}
+
+TEST_F(bad, info_ptr_read_only)
+{
+	ASSERT_EQ(0, mprotect(self->ro, self->ps, PROT_READ));
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_INFO, self->ro, EFAULT);
+}
+
+TEST_F(bad, stats_ptr_null)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_STATS, NULL, EFAULT);
+}
+
+TEST_F(bad, stats_ptr_1)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_STATS, (void *)1, EFAULT);
+}
+
+TEST_F(bad, stats_ptr_unmapped)
+{
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_STATS, pb_unmapped(_metadata, self), EFAULT);
+}
+
+TEST_F(bad, stats_ptr_read_only)
+{
+	ASSERT_EQ(0, mprotect(self->ro, self->ps, PROT_READ));
+	pb_bad_cmd(_metadata, self, PALLOC_IOC_STATS, self->ro, EFAULT);
+}
+
+/* --- Commands --- */
+
+TEST_F(bad, cmd_unknown_nr)
+{
+	pb_bad_cmd(_metadata, self, _IOR(PALLOC_IOC_MAGIC, 0x05, struct palloc_ioc_info),
+		   self->ro, ENOTTY);
+}
+
+TEST_F(bad, cmd_unknown_nr_ff)
+{
+	pb_bad_cmd(_metadata, self, _IOWR(PALLOC_IOC_MAGIC, 0xff, struct palloc_ioc_alloc),
+		   self->ro, ENOTTY);
+}
+
+TEST_F(bad, cmd_other_magic)
+{
+	pb_bad_cmd(_metadata, self, _IOR('p', 0x00, struct palloc_ioc_info), self->ro, ENOTTY);
+}
+
+TEST_F(bad, cmd_zero)
+{
+	pb_bad_cmd(_metadata, self, 0, self->ro, ENOTTY);
+}
+
+TEST_F(bad, cmd_alloc_wrong_size)
+{
+	struct palloc_ioc_alloc *a = (void *)self->ro;
+
+	a->npages = 1;
+	pb_bad_cmd(_metadata, self, _IOC(_IOC_READ | _IOC_WRITE, PALLOC_IOC_MAGIC, 0x01, 56), a,
+		   ENOTTY);
+}
+
+TEST_F(bad, cmd_alloc_wrong_direction)
+{
+	struct palloc_ioc_alloc *a = (void *)self->ro;
+
+	a->npages = 1;
+	pb_bad_cmd(_metadata, self, _IOW(PALLOC_IOC_MAGIC, 0x01, struct palloc_ioc_alloc), a,
+		   ENOTTY);
+}
+
+TEST_F(bad, cmd_free_wrong_size)
+{
+	struct palloc_ioc_free *f = (void *)self->ro;
+
+	f->offset = self->own_off;
+	f->npages = self->own_n;
+	pb_bad_cmd(_metadata, self, _IOC(_IOC_WRITE, PALLOC_IOC_MAGIC, 0x02, 40), f, ENOTTY);
+}
+
+TEST_F(bad, cmd_scavenge_wrong_size)
+{
+	struct palloc_ioc_scavenge *s = (void *)self->ro;
+
+	s->npages = 1;
+	pb_bad_cmd(_metadata, self, _IOC(_IOC_READ | _IOC_WRITE, PALLOC_IOC_MAGIC, 0x03, 24), s,
+		   ENOTTY);
+}
+
+TEST_F(bad, cmd_info_wrong_size)
+{
+	pb_bad_cmd(_metadata, self, _IOC(_IOC_READ, PALLOC_IOC_MAGIC, 0x00, 72), self->ro,
+		   ENOTTY);
+}
+
+TEST_F(bad, cmd_stats_wrong_size)
+{
+	pb_bad_cmd(_metadata, self, _IOC(_IOC_READ, PALLOC_IOC_MAGIC, 0x04, 8), self->ro, ENOTTY);
+}
+
+TEST_F(bad, cmd_info_no_direction)
+{
+	pb_bad_cmd(_metadata, self, _IO(PALLOC_IOC_MAGIC, 0x00), self->ro, ENOTTY);
+}
+
+/* --- mmap --- */
+
+TEST_F(bad, mmap_unowned_free_page)
+{
+	pb_bad_mmap(_metadata, self, self->free_off, 1, MAP_SHARED, EACCES);
+}
+
+TEST_F(bad, mmap_other_files_run)
+{
+	pb_bad_mmap(_metadata, self, self->other_off, self->other_n, MAP_SHARED, EACCES);
+}
+
+TEST_F(bad, mmap_offset_not_a_run)
+{
+	/* The page before the run belongs to the other file, the rest is ours. */
+	ASSERT_LT(0, self->own_off);
+	pb_bad_mmap(_metadata, self, self->own_off - self->ps, self->own_n, MAP_SHARED, EACCES);
+}
+
+TEST_F(bad, mmap_larger_than_run)
+{
+	pb_bad_mmap(_metadata, self, self->own_off, self->own_n + 1, MAP_SHARED, EACCES);
+}
+
+TEST_F(bad, mmap_beyond_range)
+{
+	pb_bad_mmap(_metadata, self, self->npages * self->ps, 1, MAP_SHARED, EINVAL);
+}
+
+TEST_F(bad, mmap_straddles_end)
+{
+	pb_bad_mmap(_metadata, self, (self->npages - 1) * self->ps, 2, MAP_SHARED, EINVAL);
+}
+
+TEST_F(bad, mmap_offset_huge)
+{
+	pb_bad_mmap(_metadata, self, 1ULL << 44, 1, MAP_SHARED, EINVAL);
+}
+
+TEST_F(bad, mmap_private)
+{
+	pb_bad_mmap(_metadata, self, self->own_off, self->own_n, MAP_PRIVATE, EINVAL);
+}
+
+TEST_F(bad, mmap_after_free)
+{
+	struct palloc_ioc_alloc a;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 20, 0, 0, &a));
+	ASSERT_EQ(0, pb_free(self->fd, a.offset, 20));
+	pb_snapshot(_metadata, self);
+	pb_bad_mmap(_metadata, self, a.offset, 20, MAP_SHARED, EACCES);
+}
+
+TEST_HARNESS_MAIN
