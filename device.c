@@ -189,8 +189,9 @@ static int palloc_ioctl_free(struct palloc_file *pf, void __user *uarg)
 	u64 start;
 	int ret;
 
+	ret = -EFAULT;
 	if (copy_from_user(&f, uarg, sizeof(f)))
-		return -EFAULT;
+		goto out_refused;
 	ret = -EINVAL;
 	if (f.flags || f.reserved)
 		goto out_refused;
@@ -216,7 +217,7 @@ static int palloc_ioctl_free(struct palloc_file *pf, void __user *uarg)
 out_unlock:
 	mutex_unlock(&pf->lock);
 out_refused:
-	if (ret == -EINVAL || ret == -EBUSY)
+	if (ret)
 		atomic64_inc(&pf->pd->free_refused);
 	return ret;
 }

@@ -129,7 +129,7 @@ struct palloc_ioc_scavenge {
  * @allocs: successful allocations, ever
  * @frees: successful frees, ever
  * @alloc_failures: allocations that found no room
- * @free_errors: frees refused
+ * @free_errors: PALLOC_IOC_FREE requests refused, whatever the error
  * @pages_released: pages released by scavenging, ever
  * @scavenge_runs: scavenging passes, ever
  * @owned_pages: pages this file owns
