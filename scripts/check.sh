@@ -36,14 +36,15 @@ step() {	# step NAME COMMAND... : one check, passed iff the command succeeds
 	fi
 }
 
-kunit() {	# kunit VARIANT: KUnit cases counted one by one
-	local t0=$SECONDS p f
-	echo "check: ---- kunit $1"
-	rm -f "$RES/kunit-$1"
-	"$PROJ/scripts/kunit.sh" "$1" >"$RES/kunit-$1.out" 2>&1
-	tail -n 25 "$RES/kunit-$1.out"
-	read -r p f <"$RES/kunit-$1" 2>/dev/null || { p=0; f=1; }
-	note "kunit $1: $p passed, $f failed ($((SECONDS - t0)) s)" "$p" "$f"
+counted() {	# counted NAME RESULT COMMAND...: cases counted one by one from RESULT
+	local name=$1 res=$RES/$2 t0=$SECONDS p f
+	shift 2
+	echo "check: ---- $name"
+	rm -f "$res"
+	"$@" >"$res.out" 2>&1
+	tail -n 25 "$res.out"
+	read -r p f <"$res" 2>/dev/null || { p=0; f=1; }
+	note "$name: $p passed, $f failed ($((SECONDS - t0)) s)" "$p" "$f"
 }
 
 # A build step fails on any compiler or kernel-doc warning, not only on errors.
@@ -68,8 +69,11 @@ step "module build (W=1, no warnings)" no_warnings make -C "$PROJ" module
 step "userspace library and example" user_example
 step "lint" "$PROJ/scripts/lint.sh"
 step "Go oracle differential test" "$PROJ/scripts/oracle.sh"
-kunit plain
-kunit debug
+step "DKMS build" "$PROJ/scripts/dkms.sh"
+step "libFuzzer smoke (20 s)" "$PROJ/scripts/fuzz.sh" 20
+counted "kunit plain" kunit-plain "$PROJ/scripts/kunit.sh" plain
+counted "kunit debug (KASAN, UBSAN, lockdep)" kunit-debug "$PROJ/scripts/kunit.sh" debug
+counted "VM tests (Debian 6.1 in QEMU)" vmtest "$PROJ/scripts/vmtest.sh" test
 
 if [ ${#failures[@]} -ne 0 ]; then
 	printf 'failed: %s\n' "${failures[@]}" >&2
