@@ -223,21 +223,9 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_bits_popcnt_range);
  */
 palloc_sum_t palloc_sum_pack(unsigned int start, unsigned int max, unsigned int end)
 {
-	if (max == PALLOC_SUM_MAX_VALUE)
-		return PALLOC_SUM_ALL_FREE;
-	return (u64)(start & PALLOC_SUM_FIELD_MASK) |
-	       (u64)(max & PALLOC_SUM_FIELD_MASK) << PALLOC_SUM_LOG_MAX |
-	       (u64)(end & PALLOC_SUM_FIELD_MASK) << (2 * PALLOC_SUM_LOG_MAX);
+	return __palloc_sum_pack(start, max, end);
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_sum_pack);
-
-/* Field @shift of @s; every field of the all-free summary is the maximum. */
-static unsigned int palloc_sum_field(palloc_sum_t s, unsigned int shift)
-{
-	if (s & PALLOC_SUM_ALL_FREE)
-		return PALLOC_SUM_MAX_VALUE;
-	return (s >> shift) & PALLOC_SUM_FIELD_MASK;
-}
 
 /**
  * palloc_sum_start() - free pages at the low end of a summarised region
@@ -248,7 +236,7 @@ static unsigned int palloc_sum_field(palloc_sum_t s, unsigned int shift)
  */
 unsigned int palloc_sum_start(palloc_sum_t s)
 {
-	return palloc_sum_field(s, 0);
+	return __palloc_sum_start(s);
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_sum_start);
 
@@ -261,7 +249,7 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_sum_start);
  */
 unsigned int palloc_sum_max(palloc_sum_t s)
 {
-	return palloc_sum_field(s, PALLOC_SUM_LOG_MAX);
+	return __palloc_sum_max(s);
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_sum_max);
 
@@ -274,7 +262,7 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_sum_max);
  */
 unsigned int palloc_sum_end(palloc_sum_t s)
 {
-	return palloc_sum_field(s, 2 * PALLOC_SUM_LOG_MAX);
+	return __palloc_sum_end(s);
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_sum_end);
 
@@ -351,15 +339,15 @@ palloc_sum_t palloc_bits_summarize(const struct palloc_bits *b)
 		cur = palloc_clz64(x);
 	}
 	if (start == PALLOC_NOT_FOUND)
-		return palloc_sum_pack(PALLOC_CHUNK_PAGES, PALLOC_CHUNK_PAGES,
-				       PALLOC_CHUNK_PAGES);
+		return __palloc_sum_pack(PALLOC_CHUNK_PAGES, PALLOC_CHUNK_PAGES,
+					 PALLOC_CHUNK_PAGES);
 	most = max(most, cur);
 
 	/* Every word is non-zero from here on, or most would be >= 64. */
 	if (most < 62)
 		for (k = 0; k < PALLOC_CHUNK_WORDS; k++)
 			most = palloc_word_inner_max(b->w[k], most);
-	return palloc_sum_pack(start, most, cur);
+	return __palloc_sum_pack(start, most, cur);
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_bits_summarize);
 
@@ -377,21 +365,7 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_bits_summarize);
  */
 unsigned int palloc_find_bit_range64(u64 c, unsigned int n)
 {
-	unsigned int p, k = 1;
-
-	if (n == 0 || n > 64)
-		return 64;
-	p = n - 1;
-	while (p > 0) {
-		c &= c >> min(p, k);
-		if (p <= k)
-			break;
-		if (!c)
-			return 64;
-		p -= k;
-		k *= 2;
-	}
-	return palloc_ctz64(c);
+	return __palloc_find_bit_range64(c, n);
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_find_bit_range64);
 
@@ -445,7 +419,7 @@ unsigned int palloc_bits_find_small_n(const struct palloc_bits *b, unsigned int 
 			*new_search_idx = k * 64 + palloc_ctz64(~x);
 		if (end + palloc_ctz64(x) >= npages)
 			return k * 64 - end;
-		j = palloc_find_bit_range64(~x, npages);
+		j = __palloc_find_bit_range64(~x, npages);
 		if (j < 64)
 			return k * 64 + j;
 		end = palloc_clz64(x);

@@ -69,6 +69,57 @@ static inline unsigned int palloc_clz64(u64 x)
 	return 64 - fls64(x);
 }
 
+/*
+ * Inline forms of the summary accessors and of palloc_find_bit_range64(),
+ * for the allocator's hot paths; the exported functions below are these.
+ */
+static inline palloc_sum_t __palloc_sum_pack(unsigned int start, unsigned int max,
+					     unsigned int end)
+{
+	if (max == PALLOC_SUM_MAX_VALUE)
+		return PALLOC_SUM_ALL_FREE;
+	return (u64)(start & PALLOC_SUM_FIELD_MASK) |
+	       (u64)(max & PALLOC_SUM_FIELD_MASK) << PALLOC_SUM_LOG_MAX |
+	       (u64)(end & PALLOC_SUM_FIELD_MASK) << (2 * PALLOC_SUM_LOG_MAX);
+}
+
+/* Field @shift of @s; every field of the all-free summary is the maximum. */
+static inline unsigned int __palloc_sum_field(palloc_sum_t s, unsigned int shift)
+{
+	if (s & PALLOC_SUM_ALL_FREE)
+		return PALLOC_SUM_MAX_VALUE;
+	return (s >> shift) & PALLOC_SUM_FIELD_MASK;
+}
+
+#define __palloc_sum_start(s)	__palloc_sum_field(s, 0)
+#define __palloc_sum_max(s)	__palloc_sum_field(s, PALLOC_SUM_LOG_MAX)
+#define __palloc_sum_end(s)	__palloc_sum_field(s, 2 * PALLOC_SUM_LOG_MAX)
+
+/*
+ * Every run of ones of @c is eroded from its top by n - 1 bits (shifts
+ * double, at most six steps); what survives marks the starts of long enough
+ * runs.  64 when there is none, or @n is outside 1..64.
+ */
+static inline unsigned int __palloc_find_bit_range64(u64 c, unsigned int n)
+{
+	unsigned int p, k = 1, s;
+
+	if (n == 0 || n > 64)
+		return 64;
+	p = n - 1;
+	while (p > 0) {
+		s = p < k ? p : k;
+		c &= c >> s;
+		if (p <= k)
+			break;
+		if (!c)
+			return 64;
+		p -= k;
+		k *= 2;
+	}
+	return palloc_ctz64(c);
+}
+
 /* pageBits */
 bool palloc_bits_get(const struct palloc_bits *b, unsigned int i);
 u64 palloc_bits_block64(const struct palloc_bits *b, unsigned int i);
