@@ -15,7 +15,10 @@
  * allocation, checked frees, a bounded-work search.
  *
  * Invariants, enforced here:
- *  - scavenged => free (allocation clears scavenged bits, see pallocbits.c);
+ *  - scavenged => free (allocation clears scavenged bits, see pallocbits.c)
+ *    for present pages; absent pages (never grown, or past the range's end)
+ *    are allocated and scavenged at once, so that frees and grows can tell
+ *    them from allocated pages;
  *  - every summary equals the merge of its children; 0 means no free page;
  *  - every page below search_addr is allocated;
  *  - nothing proportional to the whole range is done under the heap lock
@@ -205,8 +208,9 @@ static u64 palloc_alloc_range(struct palloc_heap *h, u64 start, u64 npages)
 }
 
 /*
- * Mark allocated pages [start, start + npages) free, and scavenged if
- * @scavenged (Go's free; the scavenger and grow set the bits).
+ * Mark allocated (or absent) pages [start, start + npages) free, and
+ * scavenged if @scavenged, dirty otherwise (Go's free; the scavenger and
+ * grow set the bits).
  */
 static void palloc_free_range(struct palloc_heap *h, u64 start, u64 npages, bool scavenged)
 {
@@ -220,10 +224,13 @@ static void palloc_free_range(struct palloc_heap *h, u64 start, u64 npages, bool
 		struct palloc_data *d = &h->chunks[ci];
 
 		palloc_bits_free(&d->alloc, i, n);
-		if (scavenged)
+		if (scavenged) {
 			palloc_bits_set_range(&d->scav, i, n);
-		else
+		} else {
+			/* Only absent pages have scavenged bits to drop here. */
+			palloc_bits_clear_range(&d->scav, i, n);
 			set_bit(ci, h->dirty);
+		}
 	}
 	h->pages_free += npages;
 	if (scavenged)
@@ -503,7 +510,7 @@ static u64 palloc_largest_free(struct palloc_heap *h)
  * @release: how the scavenger releases pages, or NULL
  * @priv: argument of @release
  *
- * Every page starts absent (allocated); palloc_heap_grow() adds them.
+ * Every page starts absent; palloc_heap_grow() adds them.
  *
  * Context: Process context, may sleep.
  * Return: the heap, or an ERR_PTR: -EINVAL for a bad size, -ENOMEM.
@@ -556,9 +563,10 @@ struct palloc_heap *palloc_heap_create(u64 npages, palloc_release_t release, voi
 	for_each_possible_cpu(cpu)
 		spin_lock_init(&per_cpu_ptr(h->pcache, cpu)->lock);
 
-	/* Absent pages are allocated; all-zero summaries already say so. */
+	/* Absent pages: allocated and scavenged; all-zero summaries say so. */
 	for (n = 0; n < h->nchunks; n++) {
 		palloc_data_alloc_all(&h->chunks[n]);
+		palloc_bits_set_all(&h->chunks[n].scav);
 		cond_resched();
 	}
 	h->scavenger.goal_pages = U64_MAX;
@@ -626,7 +634,7 @@ static bool palloc_range_ok(const struct palloc_heap *h, u64 start, u64 npages)
  *
  * Context: Process context, may sleep.  Takes and releases h->lock.
  * Return: 0, or -EINVAL if the range is empty, outside the heap, or holds a
- * page that is not allocated (already present and free).
+ * page that is not absent (already grown).
  */
 int palloc_heap_grow(struct palloc_heap *h, u64 start, u64 npages, bool scavenged)
 {
@@ -642,12 +650,15 @@ int palloc_heap_grow(struct palloc_heap *h, u64 start, u64 npages, bool scavenge
 	for (pass = 0; pass < 2; pass++) {
 		for (p = start; p < end; p += n) {
 			n = palloc_piece(p, end, &ci, &i);
-			if (!pass && palloc_bits_popcnt_range(&h->chunks[ci].alloc, i, n) != n) {
+			if (!pass && (palloc_bits_popcnt_range(&h->chunks[ci].alloc, i, n) != n ||
+				      palloc_bits_popcnt_range(&h->chunks[ci].scav, i, n) != n)) {
 				spin_unlock(&h->lock);
 				return -EINVAL;
 			}
-			if (pass)
+			if (pass) {
 				palloc_free_range(h, p, n, scavenged);
+				h->pages_total += n;
+			}
 			if (need_resched()) {
 				spin_unlock(&h->lock);
 				cond_resched();
@@ -655,7 +666,6 @@ int palloc_heap_grow(struct palloc_heap *h, u64 start, u64 npages, bool scavenge
 			}
 		}
 	}
-	h->pages_total += npages;
 	spin_unlock(&h->lock);
 	return 0;
 }
@@ -871,8 +881,9 @@ int palloc_heap_free(struct palloc_heap *h, u64 start, u64 npages)
 	scavenging = h->inflight_start != U64_MAX &&
 		     start < h->inflight_start + h->inflight_npages &&
 		     h->inflight_start < start + npages;
+	/* Allocated and not absent: no page may have a scavenged bit. */
 	if (scavenging || palloc_count(h, start, npages, false) != npages ||
-	    palloc_cached(h, start, npages)) {
+	    palloc_count(h, start, npages, true) || palloc_cached(h, start, npages)) {
 		h->free_errors++;
 		spin_unlock(&h->lock);
 		return -EINVAL;
@@ -909,6 +920,16 @@ void palloc_heap_flush_caches(struct palloc_heap *h)
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_flush_caches);
 
+/* Allocated pages of a chunk that are present (absent ones are also scavenged). */
+static unsigned int palloc_inuse_pages(const struct palloc_data *d)
+{
+	unsigned int k, n = 0;
+
+	for (k = 0; k < PALLOC_CHUNK_WORDS; k++)
+		n += hweight64(d->alloc.w[k] & ~d->scav.w[k]);
+	return n;
+}
+
 /*
  * Release one candidate run of chunk @ci (Go's scavengeOne).
  * Return: pages released, 0 if the chunk has no candidate (or is dense and
@@ -923,8 +944,7 @@ static long palloc_scavenge_chunk(struct palloc_heap *h, unsigned long ci, u64 w
 
 	lockdep_assert_held(&h->scav_mutex);
 	spin_lock(&h->lock);
-	if (!force && palloc_bits_popcnt_range(&d->alloc, 0, PALLOC_CHUNK_PAGES) >=
-		      PALLOC_DENSE_PAGES) {
+	if (!force && palloc_inuse_pages(d) >= PALLOC_DENSE_PAGES) {
 		/* Dense: keep its huge page whole; free pages there are soon reused. */
 		spin_unlock(&h->lock);
 		return 0;
@@ -953,7 +973,10 @@ static long palloc_scavenge_chunk(struct palloc_heap *h, unsigned long ci, u64 w
 	if (!ret)
 		h->pages_released += n;
 	spin_unlock(&h->lock);
-	return ret ? ret : n;
+	/* Not "ret ? ret : n": that is unsigned int, turning -EIO into 4294967291 pages. */
+	if (ret)
+		return ret;
+	return n;
 }
 
 /**
@@ -1161,8 +1184,10 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_heap_summary);
  * @h: the heap
  *
  * Recomputes every summary at every level from the chunk bitmaps, checks
- * scavenged => free, the free and scavenged page counts, and that no page
- * below search_addr is free.  Holds the lock for the whole walk: for tests
+ * scavenged => free for present pages (the pages both allocated and
+ * scavenged are exactly the absent ones, the range's tail included), the
+ * free and scavenged page counts, and that no page below search_addr is
+ * free.  Holds the lock for the whole walk: for tests
  * and debugging, not for production paths.
  *
  * Context: Process context.  Takes and releases h->lock.
@@ -1170,23 +1195,28 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_heap_summary);
  */
 int palloc_heap_check(struct palloc_heap *h)
 {
-	u64 nfree = 0, nscav = 0, first_free = U64_MAX;
+	u64 nfree = 0, nscav = 0, nabsent = 0, first_free = U64_MAX;
+	unsigned int tail = h->nchunks * PALLOC_CHUNK_PAGES - h->npages;
+	unsigned int t0 = PALLOC_CHUNK_PAGES - tail;
+	struct palloc_data *last = &h->chunks[h->nchunks - 1];
 	unsigned long ci, i;
 	int l, ret = 0;
 
 	spin_lock(&h->lock);
+	if (tail && (palloc_bits_popcnt_range(&last->alloc, t0, tail) != tail ||
+		     palloc_bits_popcnt_range(&last->scav, t0, tail) != tail)) {
+		pr_err("check: pages past the range's end are not absent\n");
+		ret = -EUCLEAN;
+		goto out_unlock;
+	}
 	for (ci = 0; ci < h->nchunks; ci++) {
 		struct palloc_data *d = &h->chunks[ci];
 		unsigned int k, idx;
 
 		for (k = 0; k < PALLOC_CHUNK_WORDS; k++) {
-			if (d->scav.w[k] & d->alloc.w[k]) {
-				pr_err("check: chunk %lu word %u scavenged and allocated\n", ci, k);
-				ret = -EUCLEAN;
-				goto out_unlock;
-			}
 			nfree += 64 - hweight64(d->alloc.w[k]);
-			nscav += hweight64(d->scav.w[k]);
+			nscav += hweight64(d->scav.w[k] & ~d->alloc.w[k]);
+			nabsent += hweight64(d->scav.w[k] & d->alloc.w[k]);
 		}
 		idx = palloc_bits_find1(&d->alloc, 0);
 		if (first_free == U64_MAX && idx != PALLOC_NOT_FOUND)
@@ -1204,7 +1234,12 @@ int palloc_heap_check(struct palloc_heap *h)
 				ret = -EUCLEAN;
 				goto out_unlock;
 			}
-	if (nfree != h->pages_free || nscav != h->pages_scav) {
+	if (nabsent != (u64)h->nchunks * PALLOC_CHUNK_PAGES - h->pages_total) {
+		/* Allocated and scavenged: only absent pages may be both. */
+		pr_err("check: %llu pages allocated and scavenged, %llu absent\n", nabsent,
+		       (u64)h->nchunks * PALLOC_CHUNK_PAGES - h->pages_total);
+		ret = -EUCLEAN;
+	} else if (nfree != h->pages_free || nscav != h->pages_scav) {
 		pr_err("check: free %llu/%llu scavenged %llu/%llu (counted/kept)\n",
 		       nfree, h->pages_free, nscav, h->pages_scav);
 		ret = -EUCLEAN;

@@ -128,8 +128,9 @@ struct palloc_scavenger {
  * @npages: pages in the range
  * @nchunks: chunks covering the range
  * @nlevels: levels of the summary tree, leaves included
- * @chunks: allocation and scavenged bits; pages past @npages and never
- *	grown pages are allocated
+ * @chunks: allocation and scavenged bits.  Pages past @npages and never
+ *	grown pages are absent: allocated and scavenged at once, which no
+ *	present page is (scavenged => free)
  * @leaf: one summary per chunk, 10-bit fields (start | max << 10 | end << 20)
  * @sum: @sum[l] for levels 0 (root) .. @nlevels - 2; level @nlevels - 1
  *	is @leaf
