@@ -4,7 +4,8 @@
  *
  * /sys/kernel/debug/pallocbits/
  *   stats      every counter, "name: value"
- *   chunks     per chunk: start/max/end summary, pages allocated, scavenged
+ *   chunks     per chunk: start/max/end summary, pages allocated (absent
+ *              pages past the range's end included), free pages scavenged
  *   bitmap     per chunk: the allocation and scavenged bitmaps in hex
  *   map        one character per chunk, 64 per line, with a legend
  *   scavenger  goal, budget and work done; "goal_pages N", "goal_percent N"
@@ -98,6 +99,19 @@ static void palloc_rec_stop(struct seq_file *m, void *v)
 {
 }
 
+/*
+ * Scavenged free pages of a chunk.  Absent pages (past the range's end) are
+ * marked allocated and scavenged at once; they are not counted.
+ */
+static unsigned int palloc_chunk_scavenged(const struct palloc_data *d)
+{
+	unsigned int k, n = 0;
+
+	for (k = 0; k < PALLOC_CHUNK_WORDS; k++)
+		n += hweight64(d->scav.w[k] & ~d->alloc.w[k]);
+	return n;
+}
+
 /* A consistent copy of one chunk and its leaf summary. */
 static palloc_sum_t palloc_chunk_copy(struct palloc_heap *h, unsigned long ci,
 				      struct palloc_data *d)
@@ -119,7 +133,7 @@ static int palloc_chunks_show(struct seq_file *m, void *v)
 
 	seq_printf(m, "%lu %u %u %u %u %u\n", ci, palloc_sum_start(s), palloc_sum_max(s),
 		   palloc_sum_end(s), palloc_bits_popcnt_range(&d.alloc, 0, PALLOC_CHUNK_PAGES),
-		   palloc_bits_popcnt_range(&d.scav, 0, PALLOC_CHUNK_PAGES));
+		   palloc_chunk_scavenged(&d));
 	return 0;
 }
 
@@ -219,8 +233,7 @@ static int palloc_map_show(struct seq_file *m, void *v)
 		palloc_chunk_copy(h, ci, &d);
 		seq_putc(m, palloc_map_char(palloc_bits_popcnt_range(&d.alloc, 0,
 								     PALLOC_CHUNK_PAGES),
-					    palloc_bits_popcnt_range(&d.scav, 0,
-								     PALLOC_CHUNK_PAGES)));
+					    palloc_chunk_scavenged(&d)));
 	}
 	seq_puts(m, "|\n");
 	return 0;

@@ -42,10 +42,13 @@
 
 #include "pagealloc.h"
 
+#define CREATE_TRACE_POINTS
+#include "palloc_trace.h"
+
 /* Leaf summaries: 10-bit fields, enough for 0..512. */
 #define PALLOC_LEAF_BITS	10
 #define PALLOC_LEAF_MASK	((1U << PALLOC_LEAF_BITS) - 1)
-/* Entries an aligned search may look at before settling for a sure fit. */
+/* Entries an aligned search looks at before dropping the lock for a while. */
 #define PALLOC_ALIGN_BUDGET	4096
 /* Background scavenger: work slice and idle period. */
 #define PALLOC_SCAV_SLICE_NS	(1 * NSEC_PER_MSEC)
@@ -61,14 +64,14 @@ static inline unsigned int palloc_level_log_pages(const struct palloc_heap *h, u
 
 static u32 palloc_leaf_pack(palloc_sum_t s)
 {
-	return palloc_sum_start(s) | palloc_sum_max(s) << PALLOC_LEAF_BITS |
-	       palloc_sum_end(s) << (2 * PALLOC_LEAF_BITS);
+	return __palloc_sum_start(s) | __palloc_sum_max(s) << PALLOC_LEAF_BITS |
+	       __palloc_sum_end(s) << (2 * PALLOC_LEAF_BITS);
 }
 
 static palloc_sum_t palloc_leaf_unpack(u32 v)
 {
-	return palloc_sum_pack(v & PALLOC_LEAF_MASK, (v >> PALLOC_LEAF_BITS) & PALLOC_LEAF_MASK,
-			       (v >> (2 * PALLOC_LEAF_BITS)) & PALLOC_LEAF_MASK);
+	return __palloc_sum_pack(v & PALLOC_LEAF_MASK, (v >> PALLOC_LEAF_BITS) & PALLOC_LEAF_MASK,
+				 (v >> (2 * PALLOC_LEAF_BITS)) & PALLOC_LEAF_MASK);
 }
 
 /* Summary of entry @i of level @l; entries past the level's end are full. */
@@ -92,22 +95,22 @@ static palloc_sum_t palloc_sum_merge(const struct palloc_heap *h, unsigned int l
 	unsigned int start, most, end, c;
 	palloc_sum_t s = palloc_sum_get(h, l + 1, i << PALLOC_LEVEL_BITS);
 
-	start = palloc_sum_start(s);
-	most = palloc_sum_max(s);
-	end = palloc_sum_end(s);
+	start = __palloc_sum_start(s);
+	most = __palloc_sum_max(s);
+	end = __palloc_sum_end(s);
 	for (c = 1; c < (1U << PALLOC_LEVEL_BITS); c++) {
 		unsigned int cs, cm, ce;
 
 		s = palloc_sum_get(h, l + 1, (i << PALLOC_LEVEL_BITS) + c);
-		cs = palloc_sum_start(s);
-		cm = palloc_sum_max(s);
-		ce = palloc_sum_end(s);
+		cs = __palloc_sum_start(s);
+		cm = __palloc_sum_max(s);
+		ce = __palloc_sum_end(s);
 		if (start == c * f)
 			start += cs;
 		most = max3(most, end + cs, cm);
 		end = ce == f ? end + f : ce;
 	}
-	return palloc_sum_pack(start, most, end);
+	return __palloc_sum_pack(start, most, end);
 }
 
 /*
@@ -163,21 +166,27 @@ static unsigned int palloc_piece(u64 p, u64 end, unsigned long *ci, unsigned int
 	return min_t(u64, PALLOC_CHUNK_PAGES - *i, end - p);
 }
 
-/* Count the pages of [start, start + npages) set in the alloc or scav bitmap. */
-static u64 palloc_count(struct palloc_heap *h, u64 start, u64 npages, bool scav)
+/*
+ * Are all pages of [start, start + npages) allocated and present?  Present
+ * allocated pages have no scavenged bit; absent ones have both bits.
+ */
+static bool palloc_freeable(struct palloc_heap *h, u64 start, u64 npages)
 {
 	unsigned long ci;
 	unsigned int i, n;
-	u64 cnt = 0, p;
+	u64 p;
 
 	lockdep_assert_held(&h->lock);
 	for (p = start; p < start + npages; p += n) {
-		n = palloc_piece(p, start + npages, &ci, &i);
-		struct palloc_data *d = &h->chunks[ci];
+		struct palloc_data *d;
 
-		cnt += palloc_bits_popcnt_range(scav ? &d->scav : &d->alloc, i, n);
+		n = palloc_piece(p, start + npages, &ci, &i);
+		d = &h->chunks[ci];
+		if (palloc_bits_popcnt_range(&d->alloc, i, n) != n ||
+		    palloc_bits_popcnt_range(&d->scav, i, n))
+			return false;
 	}
-	return cnt;
+	return true;
 }
 
 /*
@@ -320,7 +329,7 @@ static void palloc_search_restart(struct palloc_search *q, unsigned int l, unsig
 	struct palloc_scan *s = &q->st[l];
 	palloc_sum_t sum = palloc_sum_get(q->h, l, e);
 
-	s->run_size = palloc_sum_end(sum);
+	s->run_size = __palloc_sum_end(sum);
 	s->run_base = ((u64)(e + 1) << palloc_level_log_pages(q->h, l)) - s->run_size;
 	s->j++;
 }
@@ -384,7 +393,7 @@ static bool palloc_search_step(struct palloc_search *q, u64 *at)
 	}
 	if (q->frontier)
 		q->hint = max(q->hint, base);
-	cs = palloc_sum_start(sum);
+	cs = __palloc_sum_start(sum);
 	if (!s->run_size)
 		s->run_base = base;
 	/* A run crossing into this entry is lower than any inside it. */
@@ -399,7 +408,7 @@ static bool palloc_search_step(struct palloc_search *q, u64 *at)
 		return false;
 	}
 	/* An aligned fit inside needs an aligned page inside: align < f. */
-	if (palloc_sum_max(sum) >= q->npages && q->align < f) {
+	if (__palloc_sum_max(sum) >= q->npages && q->align < f) {
 		if (q->l < h->nlevels - 1) {
 			palloc_search_descend(q, e);
 			return false;
@@ -413,26 +422,28 @@ static bool palloc_search_step(struct palloc_search *q, u64 *at)
 }
 
 /*
- * First-fit search from search_addr down the summary tree (Go's find),
- * generalised to aligned runs.  For @align == 1 every descent succeeds, as
- * in Go.  An aligned search descends only into entries whose longest run
- * could hold the request, backtracks when one does not, and after
- * PALLOC_ALIGN_BUDGET entries settles for the first run of
- * @npages + @align - 1 pages, which surely holds an aligned fit.
+ * First-fit search down the summary tree (Go's find), generalised to
+ * aligned runs, from page *@from (search_addr, or a resume point above it).
+ * For @align == 1 every descent succeeds, as in Go, and the work is bounded
+ * by the tree's depth.  An aligned search descends only into entries whose
+ * longest run could hold the request and backtracks when one does not; it
+ * looks at PALLOC_ALIGN_BUDGET entries at most, then stops with *@from set
+ * to where to resume, so that the caller can drop the lock in between.
  *
  * *@hint gets a new lower bound for search_addr: every page below it is
  * allocated (Go's candidate searchAddr).
  *
- * Return: true and the first page in *@at, or false.
+ * Return: 1 and the first page in *@at; 0 if no run fits; -EAGAIN when
+ * the budget ran out.
  */
-static bool palloc_find(struct palloc_heap *h, u64 npages, u64 align, u64 *at, u64 *hint)
+static int palloc_find(struct palloc_heap *h, u64 npages, u64 align, u64 *from, u64 *at,
+		       u64 *hint)
 {
 	struct palloc_search q = {
 		.h = h, .npages = npages, .align = align,
-		.sa = h->search_addr, .hint = h->search_addr, .frontier = true,
+		.sa = *from, .hint = h->search_addr, .frontier = *from == h->search_addr,
 	};
 	unsigned int budget = PALLOC_ALIGN_BUDGET;
-	u64 want, unused;
 
 	lockdep_assert_held(&h->lock);
 	q.st[0] = (struct palloc_scan){
@@ -444,46 +455,58 @@ static bool palloc_find(struct palloc_heap *h, u64 npages, u64 align, u64 *at, u
 		if (s->j >= s->nent) {
 			/* Block exhausted: back to the parent, past the entry. */
 			if (!q.l)
-				return false;
+				return 0;
 			q.l--;
 			palloc_search_restart(&q, q.l, q.st[q.l].blk + q.st[q.l].j);
 			continue;
 		}
-		if (align > 1 && !budget--)
-			break;
+		if (align > 1 && !budget--) {
+			/* Resume at this entry: its base is past every entry seen. */
+			*from = max(*from, (u64)(s->blk + s->j) <<
+					   palloc_level_log_pages(h, q.l));
+			return -EAGAIN;
+		}
 		if (palloc_search_step(&q, at)) {
 			*hint = q.hint;
-			return true;
+			return 1;
 		}
 	}
-
-	/* Too fragmented to search exactly: a longer run holds an aligned fit. */
-	want = npages + align - 1;
-	if (want > h->npages || !palloc_find(h, want, 1, at, &unused))
-		return false;
-	*at = ALIGN(*at, align);
-	*hint = h->search_addr;
-	return true;
 }
 
-/* Is any page of [start, start + npages) held free by a per-CPU cache? */
+/*
+ * Is any page of [start, start + npages) held free by a per-CPU cache?
+ * Looks at the caches only if h->cached marks a chunk of the range; a
+ * single-chunk range that no cache touches clears its stale mark.
+ */
 static bool palloc_cached(struct palloc_heap *h, u64 start, u64 npages)
 {
+	unsigned long first = start / PALLOC_CHUNK_PAGES;
+	unsigned long last = (start + npages - 1) / PALLOC_CHUNK_PAGES;
+	bool chunk_held = false;
 	int cpu;
 
 	lockdep_assert_held(&h->lock);
+	if (find_next_bit(h->cached, last + 1, first) > last)
+		return false;
 	for_each_possible_cpu(cpu) {
 		struct palloc_pcache *c = per_cpu_ptr(h->pcache, cpu);
 		/* base only changes under h->lock; cache bits only drop without it. */
 		u64 cache = READ_ONCE(c->cache), base = c->base, lo, hi;
 
-		if (!cache || start >= base + PALLOC_CACHE_PAGES || start + npages <= base)
+		if (!cache)
+			continue;
+		if (base / PALLOC_CHUNK_PAGES == first)
+			chunk_held = true;
+		if (start >= base + PALLOC_CACHE_PAGES || start + npages <= base)
 			continue;
 		lo = max(start, base) - base;
 		hi = min(start + npages, base + PALLOC_CACHE_PAGES) - base;
 		if (cache & GENMASK_ULL(hi - 1, lo))
 			return true;
 	}
+	/* Bits only rise under h->lock, so an empty cache stays empty here. */
+	if (first == last && !chunk_held)
+		__clear_bit(first, h->cached);
 	return false;
 }
 
@@ -496,9 +519,9 @@ static u64 palloc_largest_free(struct palloc_heap *h)
 	/* The root has at most npages / 2^21 + 1 entries. */
 	for (i = 0; i < h->len[0]; i++) {
 		palloc_sum_t s = palloc_sum_get(h, 0, i);
-		u64 cs = palloc_sum_start(s), ce = palloc_sum_end(s);
+		u64 cs = __palloc_sum_start(s), ce = __palloc_sum_end(s);
 
-		best = max3(best, run + cs, (u64)palloc_sum_max(s));
+		best = max3(best, run + cs, (u64)__palloc_sum_max(s));
 		run = ce == f ? run + f : ce;
 	}
 	return best;
@@ -557,9 +580,12 @@ struct palloc_heap *palloc_heap_create(u64 npages, palloc_release_t release, voi
 	h->dirty = bitmap_zalloc(h->nchunks, GFP_KERNEL);
 	if (!h->dirty)
 		goto out_free_sums;
+	h->cached = bitmap_zalloc(h->nchunks, GFP_KERNEL);
+	if (!h->cached)
+		goto out_free_dirty;
 	h->pcache = alloc_percpu(struct palloc_pcache);
 	if (!h->pcache)
-		goto out_free_dirty;
+		goto out_free_cached;
 	for_each_possible_cpu(cpu)
 		spin_lock_init(&per_cpu_ptr(h->pcache, cpu)->lock);
 
@@ -574,6 +600,8 @@ struct palloc_heap *palloc_heap_create(u64 npages, palloc_release_t release, voi
 	INIT_DELAYED_WORK(&h->scavenger.work, palloc_scavenger_work);
 	return h;
 
+out_free_cached:
+	bitmap_free(h->cached);
 out_free_dirty:
 	bitmap_free(h->dirty);
 out_free_sums:
@@ -605,6 +633,7 @@ void palloc_heap_destroy(struct palloc_heap *h)
 	WRITE_ONCE(h->scavenger.stopping, true);
 	cancel_delayed_work_sync(&h->scavenger.work);
 	free_percpu(h->pcache);
+	bitmap_free(h->cached);
 	bitmap_free(h->dirty);
 	for (l = 0; l + 1 < h->nlevels; l++)
 		kvfree(h->sum[l]);
@@ -671,17 +700,23 @@ int palloc_heap_grow(struct palloc_heap *h, u64 start, u64 npages, bool scavenge
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_grow);
 
-/* The locked allocation path (Go's pageAlloc.alloc plus alignment). */
+/*
+ * The locked allocation path (Go's pageAlloc.alloc plus alignment).  An
+ * aligned search that runs out of budget drops the lock, reschedules and
+ * resumes where it stopped, against whatever the heap looks like then.
+ */
 static bool palloc_alloc_locked(struct palloc_heap *h, u64 npages, u64 align, u64 *start,
 				u64 *scav)
+	__must_hold(&h->lock)
 {
-	u64 sa = h->search_addr, at, hint;
+	u64 sa = h->search_addr, from = sa, at, hint;
+	int ret;
 
 	lockdep_assert_held(&h->lock);
 	if (sa >= h->npages)
 		return false;
 	/* Fast path: the search_addr chunk has a long enough run after it. */
-	if (palloc_sum_max(palloc_leaf_unpack(h->leaf[sa / PALLOC_CHUNK_PAGES])) >= npages &&
+	if (__palloc_sum_max(palloc_leaf_unpack(h->leaf[sa / PALLOC_CHUNK_PAGES])) >= npages &&
 	    PALLOC_CHUNK_PAGES - sa % PALLOC_CHUNK_PAGES >= npages) {
 		unsigned int nsi, idx;
 		u64 base = sa - sa % PALLOC_CHUNK_PAGES;
@@ -694,7 +729,15 @@ static bool palloc_alloc_locked(struct palloc_heap *h, u64 npages, u64 align, u6
 			goto found;
 		}
 	}
-	if (!palloc_find(h, npages, align, &at, &hint)) {
+	while ((ret = palloc_find(h, npages, align, &from, &at, &hint)) == -EAGAIN) {
+		spin_unlock(&h->lock);
+		cond_resched();
+		spin_lock(&h->lock);
+		from = max(from, h->search_addr);
+		if (from >= h->npages)
+			return false;
+	}
+	if (!ret) {
 		if (npages == 1 && align == 1)
 			h->search_addr = h->npages;	/* truly exhausted */
 		return false;
@@ -709,7 +752,7 @@ found:
 /* Fill an empty per-CPU cache from the heap (Go's allocToCache). */
 static void palloc_cache_refill(struct palloc_heap *h, struct palloc_pcache *c)
 {
-	u64 sa, base, page, hint;
+	u64 sa, base, page, hint, from;
 	struct palloc_data *d;
 	unsigned int idx;
 
@@ -723,14 +766,18 @@ static void palloc_cache_refill(struct palloc_heap *h, struct palloc_pcache *c)
 	      PALLOC_NOT_FOUND;
 	if (idx != PALLOC_NOT_FOUND) {
 		page = sa - sa % PALLOC_CHUNK_PAGES + idx;
-	} else if (!palloc_find(h, 1, 1, &page, &hint)) {
-		h->search_addr = h->npages;
-		goto out_unlock;
+	} else {
+		from = sa;
+		if (palloc_find(h, 1, 1, &from, &page, &hint) <= 0) {
+			h->search_addr = h->npages;
+			goto out_unlock;
+		}
 	}
 	base = ALIGN_DOWN(page, PALLOC_CACHE_PAGES);
 	d = palloc_chunk(h, base);
 	idx = base % PALLOC_CHUNK_PAGES;
 	c->base = base;
+	__set_bit(base / PALLOC_CHUNK_PAGES, h->cached);
 	c->cache = ~palloc_bits_pages64(&d->alloc, idx);
 	c->scav = palloc_bits_block64(&d->scav, idx) & c->cache;
 	palloc_bits_alloc_pages64(&d->alloc, idx, c->cache);
@@ -774,7 +821,7 @@ static bool palloc_cache_take(struct palloc_pcache *c, u64 npages, u64 *start, u
 	u64 m;
 
 	lockdep_assert_held(&c->lock);
-	i = palloc_find_bit_range64(c->cache, npages);
+	i = __palloc_find_bit_range64(c->cache, npages);
 	if (i >= 64)
 		return false;
 	m = GENMASK_ULL(i + npages - 1, i);
@@ -811,15 +858,16 @@ static bool palloc_cache_alloc(struct palloc_heap *h, u64 npages, u64 *start, u6
  * @scav: out: how many of the pages were scavenged (known zero); the others
  *	hold whatever their last owner left
  *
- * First fit: the lowest run, except that a request of fewer than
- * PALLOC_CACHE_MAX_ALLOC unaligned pages is served from this CPU's page cache
- * when it can be, and an aligned search in a badly fragmented heap may settle
- * for a higher run after a bounded amount of work.  When the heap looks full
- * the per-CPU caches are flushed and the search is retried, so no free page
- * is stranded in a cache.
+ * First fit: the lowest run (the lowest @align-aligned one), except that a
+ * request of fewer than PALLOC_CACHE_MAX_ALLOC unaligned pages is served
+ * from this CPU's page cache when it can be.  When the heap looks full the
+ * per-CPU caches are flushed and the search is retried, so no free page is
+ * stranded in a cache.
  *
- * Context: Process or softirq context, not hard interrupts.  Takes and
- * releases h->lock and a per-CPU cache lock.  Work under the lock is bounded.
+ * Context: Process context.  Takes and releases h->lock and a per-CPU cache
+ * lock.  Work under the lock is bounded: an aligned search through a badly
+ * fragmented heap drops the lock and reschedules every
+ * PALLOC_ALIGN_BUDGET summaries, then resumes where it was.
  * Return: 0; -EINVAL for @npages == 0, larger than the range, or @align not
  * a power of two; -ENOMEM when no run fits.
  */
@@ -830,8 +878,10 @@ int palloc_heap_alloc(struct palloc_heap *h, u64 npages, u64 align, u64 *start, 
 	if (!npages || npages > h->npages || !is_power_of_2(align) || align > h->npages)
 		return -EINVAL;
 	if (npages < PALLOC_CACHE_MAX_ALLOC && align == 1 &&
-	    palloc_cache_alloc(h, npages, start, scav))
+	    palloc_cache_alloc(h, npages, start, scav)) {
+		trace_palloc_alloc(npages, align, *start, *scav, true);
 		return 0;
+	}
 
 	spin_lock(&h->lock);
 	ok = palloc_alloc_locked(h, npages, align, start, scav);
@@ -842,12 +892,17 @@ int palloc_heap_alloc(struct palloc_heap *h, u64 npages, u64 align, u64 *start, 
 		spin_lock(&h->lock);
 		ok = palloc_alloc_locked(h, npages, align, start, scav);
 	}
-	if (ok)
+	if (ok) {
 		h->allocs++;
-	else
-		h->alloc_failures++;
+		spin_unlock(&h->lock);
+		trace_palloc_alloc(npages, align, *start, *scav, false);
+		return 0;
+	}
+	h->alloc_failures++;
+	if (trace_palloc_alloc_fail_enabled())
+		trace_palloc_alloc_fail(npages, align, palloc_largest_free(h));
 	spin_unlock(&h->lock);
-	return ok ? 0 : -ENOMEM;
+	return -ENOMEM;
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_alloc);
 
@@ -862,7 +917,7 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_heap_alloc);
  * allocated (free, held by a per-CPU cache, absent, or being scavenged) is
  * refused and changes nothing.
  *
- * Context: Process or softirq context.  Takes and releases h->lock.  Work is
+ * Context: Process context.  Takes and releases h->lock.  Work is
  * proportional to @npages.
  * Return: 0, or -EINVAL for a range outside the heap or not all allocated.
  */
@@ -875,23 +930,24 @@ int palloc_heap_free(struct palloc_heap *h, u64 start, u64 npages)
 		spin_lock(&h->lock);
 		h->free_errors++;
 		spin_unlock(&h->lock);
+		trace_palloc_free(start, npages, -EINVAL);
 		return -EINVAL;
 	}
 	spin_lock(&h->lock);
 	scavenging = h->inflight_start != U64_MAX &&
 		     start < h->inflight_start + h->inflight_npages &&
 		     h->inflight_start < start + npages;
-	/* Allocated and not absent: no page may have a scavenged bit. */
-	if (scavenging || palloc_count(h, start, npages, false) != npages ||
-	    palloc_count(h, start, npages, true) || palloc_cached(h, start, npages)) {
+	if (scavenging || !palloc_freeable(h, start, npages) || palloc_cached(h, start, npages)) {
 		h->free_errors++;
 		spin_unlock(&h->lock);
+		trace_palloc_free(start, npages, -EINVAL);
 		return -EINVAL;
 	}
 	palloc_free_range(h, start, npages, false);
 	h->frees++;
 	dirty = h->pages_free - h->pages_scav;
 	spin_unlock(&h->lock);
+	trace_palloc_free(start, npages, 0);
 	palloc_kick(h, dirty);
 	return 0;
 }
@@ -901,7 +957,7 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_heap_free);
  * palloc_heap_flush_caches() - return every per-CPU cache's pages to the heap
  * @h: the heap
  *
- * Context: Process or softirq context.  Takes each cache lock in turn and
+ * Context: Process context.  Takes each cache lock in turn and
  * h->lock inside it.
  */
 void palloc_heap_flush_caches(struct palloc_heap *h)
@@ -998,7 +1054,7 @@ static long palloc_scavenge_chunk(struct palloc_heap *h, unsigned long ci, u64 w
 u64 palloc_heap_scavenge(struct palloc_heap *h, u64 npages, bool force)
 {
 	unsigned long limit = h->nchunks, ci;
-	u64 released = 0;
+	u64 released = 0, t0 = ktime_get_ns();
 
 	if (!npages)
 		return 0;
@@ -1023,6 +1079,7 @@ u64 palloc_heap_scavenge(struct palloc_heap *h, u64 npages, bool force)
 		cond_resched();
 	}
 	mutex_unlock(&h->scav_mutex);
+	trace_palloc_scavenge(npages, released, force, ktime_get_ns() - t0);
 	return released;
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_scavenge);
@@ -1031,7 +1088,7 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_heap_scavenge);
  * palloc_heap_dirty_pages() - free pages that are not known zero
  * @h: the heap
  *
- * Context: Process or softirq context.  Takes and releases h->lock.
+ * Context: Process context.  Takes and releases h->lock.
  * Return: free, unscavenged pages in the bitmaps (caches not counted).
  */
 u64 palloc_heap_dirty_pages(struct palloc_heap *h)
@@ -1110,7 +1167,7 @@ static void palloc_kick(struct palloc_heap *h, u64 dirty)
  * palloc_heap_kick_scavenger() - start the background scavenger if over goal
  * @h: the heap
  *
- * Context: Process or softirq context.  Takes and releases h->lock.
+ * Context: Process context.  Takes and releases h->lock.
  */
 void palloc_heap_kick_scavenger(struct palloc_heap *h)
 {
@@ -1123,7 +1180,7 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_heap_kick_scavenger);
  * @h: the heap
  * @st: out: the snapshot
  *
- * Context: Process or softirq context.  Takes and releases h->lock; the
+ * Context: Process context.  Takes and releases h->lock; the
  * largest free run is read from the root summaries, the cache counters from
  * each CPU (racy snapshots of monotonic counters).
  */
@@ -1259,12 +1316,12 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_heap_check);
  * @h: the heap
  *
  * Context: Any context.
- * Return: bytes of chunk bitmaps, summaries and the dirty-chunk bitmap.
+ * Return: bytes of chunk bitmaps, summaries and the per-chunk bitmaps.
  */
 size_t palloc_heap_metadata_bytes(const struct palloc_heap *h)
 {
 	size_t bytes = sizeof(*h) + h->nchunks * (sizeof(*h->chunks) + sizeof(*h->leaf)) +
-		       BITS_TO_LONGS(h->nchunks) * sizeof(long);
+		       2 * BITS_TO_LONGS(h->nchunks) * sizeof(long);
 	unsigned int l;
 
 	for (l = 0; l + 1 < h->nlevels; l++)

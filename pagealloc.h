@@ -149,6 +149,8 @@ struct palloc_scavenger {
  * @scavenge_runs: see &struct palloc_stats
  * @dirty: one bit per chunk that may hold free unscavenged pages (Go's
  *	scavenge index); atomic bitops, changed under @lock
+ * @cached: one bit per chunk in which a per-CPU cache may hold free pages;
+ *	set under @lock at refill, cleared lazily by palloc_cached()
  * @scav_mutex: serialises scavengers, so one run at most is in flight
  * @pcache: the per-CPU caches
  * @release: how to release pages, may be NULL (nothing to do)
@@ -179,6 +181,7 @@ struct palloc_heap {
 	u64 scavenge_runs;
 
 	unsigned long *dirty;
+	unsigned long *cached;
 	struct mutex scav_mutex;	/* one scavenger at a time */
 	struct palloc_pcache __percpu *pcache;
 	palloc_release_t release;

@@ -147,6 +147,28 @@ pallocctl_checks() {
 	check "pallocctl: nothing left in use" test "$(stat_of pages_inuse)" = 0
 }
 
+# The tracepoints: enabled, an alloc/free/scavenge batch shows each event.
+tracepoint_checks() {
+	T=/sys/kernel/tracing
+	[ -d $T/events ] || mount -t tracefs nodev $T
+	if [ ! -d $T/events/pallocbits ]; then
+		fail "tracepoints: events/pallocbits exists"
+		return
+	fi
+	echo > $T/trace
+	echo 1 > $T/events/pallocbits/enable
+	# The whole range cannot fit while 3 pages are held: an ENOMEM.
+	printf 'alloc 3\nalloc 40\nfree @2\n- alloc %s\nfree @1\nscavenge 64 --force\n' \
+		"$(stat_of npages)" >/tmp/trace.pb
+	pallocctl -f /tmp/trace.pb >/dev/null 2>&1
+	echo 0 > $T/events/pallocbits/enable
+	cat $T/trace >/tmp/trace.out
+	for ev in palloc_alloc: palloc_free: palloc_scavenge: palloc_alloc_fail:; do
+		check "tracepoints: $ev events recorded" grep -q " $ev " /tmp/trace.out
+	done
+	check "tracepoints: the alloc event names the path" grep -q 'path=cache' /tmp/trace.out
+}
+
 # rmmod must fail while a process holds the device open (with a run),
 # and succeed once it is gone.
 rmmod_while_open() {
@@ -246,6 +268,7 @@ tests() {
 		run_vmtest reserved "$base" "$size"
 		after_vmtest reserved
 		pallocctl_checks
+		tracepoint_checks
 		rmmod_while_open
 		check "rmmod (reserved)" rmmod pallocbits
 		if grep -q pallocbits /proc/iomem; then
