@@ -567,7 +567,7 @@ static noinline u64 bench_loop_fbr(u64 c, unsigned int n, unsigned long iters)
 	u64 t0 = bench_cycles();
 
 	for (i = 0; i < iters; i++)
-		acc += palloc_find_bit_range64(c, n);
+		acc += __palloc_find_bit_range64(c, n);
 	t0 = bench_cycles() - t0;
 	WRITE_ONCE(bench_sink, acc);
 	return t0;
