@@ -10,7 +10,7 @@
 # user/oracle/vectors.c writes the commands and the C library's answers;
 # Go's runtime test binary, with user/oracle/*_test.go added by -overlay,
 # answers the same commands (see oracle_test.go for the command language).
-# The binary is cached under ${XDG_CACHE_HOME:-$HOME/.cache}/pallocbits/oracle,
+# The binary is cached under ${PALLOC_CACHE:-~/.cache/pallocbits}/oracle,
 # keyed by the Go version and the two .go files.  Prints the first 20
 # mismatches and ends with "oracle: N cases, seed S, M mismatches"; exits 1
 # if M > 0, 2 if the harness itself fails.  The vector files are kept in
@@ -36,7 +36,7 @@ ${CC:-cc} -O2 -Wall -Wextra -Werror $CFLAGS -o "$OUT/vectors" \
 	"$ORACLE_SRC/vectors.c" "$PROJ/build/user/libpallocbits.a"
 
 # The Go side: runtime.test with the oracle files overlaid, built once.
-CACHE=${XDG_CACHE_HOME:-${HOME:?}/.cache}/pallocbits/oracle
+CACHE=${PALLOC_CACHE:-${XDG_CACHE_HOME:-${HOME:?}/.cache}/pallocbits}/oracle
 KEY=$({ go version; cat "$ORACLE_SRC/export_oracle_test.go" "$ORACLE_SRC/oracle_test.go"; } |
 	sha256sum | cut -c1-16)
 BIN=$CACHE/runtime-$KEY.test
