@@ -55,19 +55,8 @@ measure() {
 	fi
 
 	# --- 1. UML kernel benchmark -------------------------------------
-	KSRC=$("$PROJ/scripts/ksrc.sh") || return 1
-	# Wire this checkout into the tree exactly as scripts/kunit.sh does.
-	LINK=$KSRC/drivers/misc/pallocbits
-	if [ -L "$LINK" ] || [ ! -e "$LINK" ]; then
-		ln -sfn "$PROJ" "$LINK"
-	else
-		echo "bench: $LINK exists and is not a symlink" >&2
-		return 1
-	fi
-	SRC='source "drivers/misc/pallocbits/Kconfig"'
-	OBJ='obj-y += pallocbits/'
-	grep -qxF "$SRC" "$KSRC/drivers/misc/Kconfig" || printf '%s\n' "$SRC" >>"$KSRC/drivers/misc/Kconfig"
-	grep -qxF "$OBJ" "$KSRC/drivers/misc/Makefile" || printf '%s\n' "$OBJ" >>"$KSRC/drivers/misc/Makefile"
+	# The cached tree, with this checkout linked in (as for make kunit).
+	KSRC=$("$PROJ/scripts/ksrc.sh" --wire) || return 1
 
 	echo "bench: building and running the UML kernel benchmark ($BDIR; log build/bench/kunit.log)"
 	rm -f "$BDIR/test.log"

@@ -2,8 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Print the path of the Debian linux-source-6.1 tree in the cache, extracting
-# it first if needed (once per package version).  Callers hold the kernel
-# build lock or accept a concurrent extraction being redone.
+# it first if needed (once per package version).  With --wire, also link this
+# checkout into the tree as drivers/misc/pallocbits (idempotent; re-pointed
+# for another clone) for kunit.py builds.  Callers hold the kernel build lock
+# or accept a concurrent extraction being redone.
+#
+#   scripts/ksrc.sh [--wire]
 set -eu
 CACHE=${PALLOC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pallocbits}
 tarball=$(ls /usr/src/linux-source-6.1.tar.xz)
@@ -16,5 +20,22 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$ver" ]; then
 	mkdir -p "$CACHE"
 	tar -C "$CACHE" -xf "$tarball"
 	echo "$ver" >"$stamp"
+fi
+
+if [ "${1:-}" = --wire ]; then
+	PROJ=$(cd "$(dirname "$0")/.." && pwd)
+	LINK=$KSRC/drivers/misc/pallocbits
+	if [ -L "$LINK" ] || [ ! -e "$LINK" ]; then
+		ln -sfn "$PROJ" "$LINK"
+	else
+		echo "ksrc: $LINK exists and is not a symlink" >&2
+		exit 1
+	fi
+	SRC='source "drivers/misc/pallocbits/Kconfig"'
+	OBJ='obj-y += pallocbits/'
+	grep -qxF "$SRC" "$KSRC/drivers/misc/Kconfig" ||
+		printf '%s\n' "$SRC" >>"$KSRC/drivers/misc/Kconfig"
+	grep -qxF "$OBJ" "$KSRC/drivers/misc/Makefile" ||
+		printf '%s\n' "$OBJ" >>"$KSRC/drivers/misc/Makefile"
 fi
 echo "$KSRC"

@@ -28,21 +28,9 @@ mkdir -p "$CACHE" "$PROJ/build/results"
 exec 9>"$CACHE/kernel-build.lock"
 flock 9
 
-KSRC=$("$PROJ/scripts/ksrc.sh")
+# The cached tree, with this checkout linked in as drivers/misc/pallocbits.
+KSRC=$("$PROJ/scripts/ksrc.sh" --wire)
 mkdir -p "$CACHE/build"
-
-# Wire this checkout into the tree (idempotent; re-pointed for another clone).
-LINK=$KSRC/drivers/misc/pallocbits
-if [ -L "$LINK" ] || [ ! -e "$LINK" ]; then
-	ln -sfn "$PROJ" "$LINK"
-else
-	echo "kunit: $LINK exists and is not a symlink" >&2
-	exit 1
-fi
-SRC='source "drivers/misc/pallocbits/Kconfig"'
-OBJ='obj-y += pallocbits/'
-grep -qxF "$SRC" "$KSRC/drivers/misc/Kconfig" || printf '%s\n' "$SRC" >>"$KSRC/drivers/misc/Kconfig"
-grep -qxF "$OBJ" "$KSRC/drivers/misc/Makefile" || printf '%s\n' "$OBJ" >>"$KSRC/drivers/misc/Makefile"
 
 args=(--kunitconfig="$PROJ/.kunitconfig" --build_dir="$CACHE/build/um-$variant" --jobs="$(nproc)")
 case $variant in
