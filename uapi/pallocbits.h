@@ -11,10 +11,14 @@
  * handed out never carry a previous owner's data.
  *
  * Runs are named by their byte offset in the range; mmap() a run with that
- * offset, MAP_SHARED (a private copy-on-write mapping is refused).  A run,
- * or any part of one, stays owned while it is mapped: PALLOC_IOC_FREE of
- * pages that are mapped fails with EBUSY.  Mappings are not inherited
- * across fork().
+ * offset, MAP_SHARED.  mmap() fails with EACCES when a page of the mapping
+ * is not owned by the file, with EINVAL for MAP_PRIVATE (a copy-on-write
+ * copy of device pages means nothing) or a mapping past the range's end.
+ * A run, or any part of one, stays owned while it is mapped: PALLOC_IOC_FREE
+ * of pages that are mapped fails with EBUSY, and a mapping keeps every page
+ * it was created with busy until all of it is unmapped (a partial munmap()
+ * frees nothing).  When a FREE range is both partly unowned and mapped,
+ * EINVAL wins.  Mappings are not inherited across fork().
  *
  * Every structure has only __u64 fields, no implicit padding, and reserved
  * fields that must be zero; unknown flag bits are refused with EINVAL, so
