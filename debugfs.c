@@ -99,19 +99,6 @@ static void palloc_rec_stop(struct seq_file *m, void *v)
 {
 }
 
-/*
- * Scavenged free pages of a chunk.  Absent pages (past the range's end) are
- * marked allocated and scavenged at once; they are not counted.
- */
-static unsigned int palloc_chunk_scavenged(const struct palloc_data *d)
-{
-	unsigned int k, n = 0;
-
-	for (k = 0; k < PALLOC_CHUNK_WORDS; k++)
-		n += hweight64(d->scav.w[k] & ~d->alloc.w[k]);
-	return n;
-}
-
 /* A consistent copy of one chunk and its leaf summary. */
 static palloc_sum_t palloc_chunk_copy(struct palloc_heap *h, unsigned long ci,
 				      struct palloc_data *d)
@@ -133,7 +120,7 @@ static int palloc_chunks_show(struct seq_file *m, void *v)
 
 	seq_printf(m, "%lu %u %u %u %u %u\n", ci, palloc_sum_start(s), palloc_sum_max(s),
 		   palloc_sum_end(s), palloc_bits_popcnt_range(&d.alloc, 0, PALLOC_CHUNK_PAGES),
-		   palloc_chunk_scavenged(&d));
+		   palloc_data_scavenged(&d));
 	return 0;
 }
 
@@ -233,7 +220,7 @@ static int palloc_map_show(struct seq_file *m, void *v)
 		palloc_chunk_copy(h, ci, &d);
 		seq_putc(m, palloc_map_char(palloc_bits_popcnt_range(&d.alloc, 0,
 								     PALLOC_CHUNK_PAGES),
-					    palloc_chunk_scavenged(&d)));
+					    palloc_data_scavenged(&d)));
 	}
 	seq_puts(m, "|\n");
 	return 0;

@@ -976,16 +976,6 @@ void palloc_heap_flush_caches(struct palloc_heap *h)
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_flush_caches);
 
-/* Allocated pages of a chunk that are present (absent ones are also scavenged). */
-static unsigned int palloc_inuse_pages(const struct palloc_data *d)
-{
-	unsigned int k, n = 0;
-
-	for (k = 0; k < PALLOC_CHUNK_WORDS; k++)
-		n += hweight64(d->alloc.w[k] & ~d->scav.w[k]);
-	return n;
-}
-
 /*
  * Release one candidate run of chunk @ci (Go's scavengeOne).
  * Return: pages released, 0 if the chunk has no candidate (or is dense and
@@ -1000,7 +990,7 @@ static long palloc_scavenge_chunk(struct palloc_heap *h, unsigned long ci, u64 w
 
 	lockdep_assert_held(&h->scav_mutex);
 	spin_lock(&h->lock);
-	if (!force && palloc_inuse_pages(d) >= PALLOC_DENSE_PAGES) {
+	if (!force && palloc_data_inuse(d) >= PALLOC_DENSE_PAGES) {
 		/* Dense: keep its huge page whole; free pages there are soon reused. */
 		spin_unlock(&h->lock);
 		return 0;

@@ -189,6 +189,29 @@ struct palloc_heap {
 	struct palloc_scavenger scavenger;
 };
 
+/*
+ * Absent pages (never grown, or past the range's end) are allocated and
+ * scavenged at once, a state present pages never have.  These count the
+ * present pages of a chunk that are allocated, and free and scavenged.
+ */
+static inline unsigned int palloc_data_inuse(const struct palloc_data *d)
+{
+	unsigned int k, n = 0;
+
+	for (k = 0; k < PALLOC_CHUNK_WORDS; k++)
+		n += hweight64(d->alloc.w[k] & ~d->scav.w[k]);
+	return n;
+}
+
+static inline unsigned int palloc_data_scavenged(const struct palloc_data *d)
+{
+	unsigned int k, n = 0;
+
+	for (k = 0; k < PALLOC_CHUNK_WORDS; k++)
+		n += hweight64(d->scav.w[k] & ~d->alloc.w[k]);
+	return n;
+}
+
 struct palloc_heap *palloc_heap_create(u64 npages, palloc_release_t release, void *priv);
 void palloc_heap_destroy(struct palloc_heap *h);
 int palloc_heap_grow(struct palloc_heap *h, u64 start, u64 npages, bool scavenged);
