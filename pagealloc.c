@@ -85,31 +85,39 @@ static palloc_sum_t palloc_sum_get(const struct palloc_heap *h, unsigned int l, 
 }
 
 /*
- * Merge the 8 children of entry @i of level @l (Go's mergeSummaries): a run
- * of free pages is stitched across children from the end of one to the
- * start of the next.
+ * Merge @n consecutive entries of level @l from entry @first (Go's
+ * mergeSummaries): a run of free pages is stitched across entries from the
+ * end of one to the start of the next.  Unpacked, as the root's merge may
+ * exceed the packed fields.  Return: the merged max; *@start and *@end get
+ * the merged start and end.
  */
+static u64 palloc_sum_merge_range(const struct palloc_heap *h, unsigned int l,
+				  unsigned long first, unsigned long n, u64 *start, u64 *end)
+{
+	u64 f = 1ULL << palloc_level_log_pages(h, l), most = 0;
+	unsigned long c;
+
+	*start = 0;
+	*end = 0;
+	for (c = 0; c < n; c++) {
+		palloc_sum_t s = palloc_sum_get(h, l, first + c);
+		u64 cs = __palloc_sum_start(s), ce = __palloc_sum_end(s);
+
+		if (*start == c * f)
+			*start += cs;
+		most = max3(most, *end + cs, (u64)__palloc_sum_max(s));
+		*end = ce == f ? *end + f : ce;
+	}
+	return most;
+}
+
+/* The summary of entry @i of level @l: the merge of its 8 children. */
 static palloc_sum_t palloc_sum_merge(const struct palloc_heap *h, unsigned int l, unsigned long i)
 {
-	unsigned int f = 1U << palloc_level_log_pages(h, l + 1);
-	unsigned int start, most, end, c;
-	palloc_sum_t s = palloc_sum_get(h, l + 1, i << PALLOC_LEVEL_BITS);
+	u64 start, end, most;
 
-	start = __palloc_sum_start(s);
-	most = __palloc_sum_max(s);
-	end = __palloc_sum_end(s);
-	for (c = 1; c < (1U << PALLOC_LEVEL_BITS); c++) {
-		unsigned int cs, cm, ce;
-
-		s = palloc_sum_get(h, l + 1, (i << PALLOC_LEVEL_BITS) + c);
-		cs = __palloc_sum_start(s);
-		cm = __palloc_sum_max(s);
-		ce = __palloc_sum_end(s);
-		if (start == c * f)
-			start += cs;
-		most = max3(most, end + cs, cm);
-		end = ce == f ? end + f : ce;
-	}
+	most = palloc_sum_merge_range(h, l + 1, i << PALLOC_LEVEL_BITS,
+				      1U << PALLOC_LEVEL_BITS, &start, &end);
 	return __palloc_sum_pack(start, most, end);
 }
 
@@ -510,21 +518,13 @@ static bool palloc_cached(struct palloc_heap *h, u64 start, u64 npages)
 	return false;
 }
 
+/* The longest free run: the merge of the root (at most 512 entries). */
 static u64 palloc_largest_free(struct palloc_heap *h)
 {
-	u64 f = 1ULL << palloc_level_log_pages(h, 0), best = 0, run = 0;
-	unsigned long i;
+	u64 start, end;
 
 	lockdep_assert_held(&h->lock);
-	/* The root has at most npages / 2^21 + 1 entries. */
-	for (i = 0; i < h->len[0]; i++) {
-		palloc_sum_t s = palloc_sum_get(h, 0, i);
-		u64 cs = __palloc_sum_start(s), ce = __palloc_sum_end(s);
-
-		best = max3(best, run + cs, (u64)__palloc_sum_max(s));
-		run = ce == f ? run + f : ce;
-	}
-	return best;
+	return palloc_sum_merge_range(h, 0, 0, h->len[0], &start, &end);
 }
 
 /**
@@ -591,7 +591,7 @@ struct palloc_heap *palloc_heap_create(u64 npages, palloc_release_t release, voi
 
 	/* Absent pages: allocated and scavenged; all-zero summaries say so. */
 	for (n = 0; n < h->nchunks; n++) {
-		palloc_data_alloc_all(&h->chunks[n]);
+		palloc_bits_alloc_all(&h->chunks[n].alloc);
 		palloc_bits_set_all(&h->chunks[n].scav);
 		cond_resched();
 	}
