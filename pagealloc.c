@@ -1025,6 +1025,42 @@ static long palloc_scavenge_chunk(struct palloc_heap *h, unsigned long ci, u64 w
 	return n;
 }
 
+/*
+ * One scavenging pass (see palloc_heap_scavenge()), which also stops once
+ * ktime_get_ns() passes @deadline, between two released runs.
+ */
+static u64 palloc_scavenge(struct palloc_heap *h, u64 npages, bool force, u64 deadline)
+{
+	unsigned long limit = h->nchunks, ci;
+	u64 released = 0, t0 = ktime_get_ns();
+
+	if (!npages)
+		return 0;
+	palloc_heap_flush_caches(h);
+	mutex_lock(&h->scav_mutex);
+	spin_lock(&h->lock);
+	h->scavenge_runs++;
+	spin_unlock(&h->lock);
+	while (released < npages && ktime_get_ns() < deadline) {
+		long n;
+
+		ci = find_last_bit(h->dirty, limit);
+		if (ci >= limit)
+			break;
+		n = palloc_scavenge_chunk(h, ci, npages - released, force);
+		if (n < 0)
+			break;
+		if (n)
+			released += n;
+		else
+			limit = ci;	/* nothing (more) to do in this chunk */
+		cond_resched();
+	}
+	mutex_unlock(&h->scav_mutex);
+	trace_palloc_scavenge(npages, released, force, ktime_get_ns() - t0);
+	return released;
+}
+
 /**
  * palloc_heap_scavenge() - release free dirty pages now
  * @h: the heap
@@ -1043,34 +1079,7 @@ static long palloc_scavenge_chunk(struct palloc_heap *h, unsigned long ci, u64 w
  */
 u64 palloc_heap_scavenge(struct palloc_heap *h, u64 npages, bool force)
 {
-	unsigned long limit = h->nchunks, ci;
-	u64 released = 0, t0 = ktime_get_ns();
-
-	if (!npages)
-		return 0;
-	palloc_heap_flush_caches(h);
-	mutex_lock(&h->scav_mutex);
-	spin_lock(&h->lock);
-	h->scavenge_runs++;
-	spin_unlock(&h->lock);
-	while (released < npages) {
-		long n;
-
-		ci = find_last_bit(h->dirty, limit);
-		if (ci >= limit)
-			break;
-		n = palloc_scavenge_chunk(h, ci, npages - released, force);
-		if (n < 0)
-			break;
-		if (n)
-			released += n;
-		else
-			limit = ci;	/* nothing (more) to do in this chunk */
-		cond_resched();
-	}
-	mutex_unlock(&h->scav_mutex);
-	trace_palloc_scavenge(npages, released, force, ktime_get_ns() - t0);
-	return released;
+	return palloc_scavenge(h, npages, force, U64_MAX);
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_scavenge);
 
@@ -1099,19 +1108,13 @@ static void palloc_scavenger_work(struct work_struct *work)
 	struct palloc_heap *h = container_of(sc, struct palloc_heap, scavenger);
 	u64 goal = READ_ONCE(sc->goal_pages), dirty, got = 0;
 	unsigned int pct = clamp_t(unsigned int, READ_ONCE(sc->budget_pct), 1, 100);
-	ktime_t t0 = ktime_get();
-	s64 worked;
+	u64 t0 = ktime_get_ns(), worked;
 
-	/* One slice of work, in chunk-sized steps. */
-	while ((dirty = palloc_heap_dirty_pages(h)) > goal &&
-	       ktime_to_ns(ktime_sub(ktime_get(), t0)) < PALLOC_SCAV_SLICE_NS) {
-		u64 n = palloc_heap_scavenge(h, min_t(u64, dirty - goal, PALLOC_CHUNK_PAGES),
-					     false);
-		if (!n)
-			break;
-		got += n;
-	}
-	worked = ktime_to_ns(ktime_sub(ktime_get(), t0));
+	/* One pass down the range for one slice of time, background rules. */
+	dirty = palloc_heap_dirty_pages(h);
+	if (dirty > goal)
+		got = palloc_scavenge(h, dirty - goal, false, t0 + PALLOC_SCAV_SLICE_NS);
+	worked = ktime_get_ns() - t0;
 	WRITE_ONCE(sc->runs, sc->runs + 1);
 	WRITE_ONCE(sc->released, sc->released + got);
 	if (READ_ONCE(sc->stopping) || palloc_heap_dirty_pages(h) <= goal)
