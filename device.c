@@ -65,8 +65,6 @@ struct palloc_map {
 
 #define PALLOC_OWNED	xa_mk_value(1)
 
-static struct palloc_dev *palloc_the_dev;
-
 /* Does @pf own every page of [start, start + npages)? */
 static bool palloc_owns(struct palloc_file *pf, u64 start, u64 npages)
 {
@@ -100,20 +98,13 @@ static bool palloc_mapped(struct palloc_file *pf, u64 start, u64 npages)
 	return false;
 }
 
-/*
- * Check that [offset, offset + npages pages) is a page-aligned range of the
- * device and convert it to pages.
- */
-static int palloc_user_range(struct palloc_dev *pd, u64 offset, u64 npages, u64 *start)
+/* Is [start, start + npages) a non-empty range of the device's pages? */
+static bool palloc_pages_ok(struct palloc_dev *pd, u64 start, u64 npages)
 {
 	u64 end;
 
-	if (!npages || offset & ~PAGE_MASK)
-		return -EINVAL;
-	*start = offset >> PAGE_SHIFT;
-	if (check_add_overflow(*start, npages, &end) || end > pd->backing.npages)
-		return -EINVAL;
-	return 0;
+	return npages && !check_add_overflow(start, npages, &end) &&
+	       end <= pd->backing.npages;
 }
 
 static int palloc_ioctl_info(struct palloc_file *pf, void __user *uarg)
@@ -195,8 +186,8 @@ static int palloc_ioctl_free(struct palloc_file *pf, void __user *uarg)
 	ret = -EINVAL;
 	if (f.flags || f.reserved)
 		goto out_refused;
-	ret = palloc_user_range(pf->pd, f.offset, f.npages, &start);
-	if (ret)
+	start = f.offset >> PAGE_SHIFT;
+	if (f.offset & ~PAGE_MASK || !palloc_pages_ok(pf->pd, start, f.npages))
 		goto out_refused;
 
 	mutex_lock(&pf->lock);
@@ -315,13 +306,13 @@ static int palloc_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct palloc_file *pf = file->private_data;
 	struct palloc_dev *pd = pf->pd;
-	u64 npages = vma_pages(vma), start = vma->vm_pgoff, end;
+	u64 npages = vma_pages(vma), start = vma->vm_pgoff;
 	struct palloc_map *m;
 	int ret;
 
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;	/* a private COW copy of device pages means nothing */
-	if (check_add_overflow(start, npages, &end) || end > pd->backing.npages)
+	if (!palloc_pages_ok(pd, start, npages))
 		return -EINVAL;
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
@@ -355,12 +346,14 @@ out_unlock:
 
 static int palloc_open(struct inode *inode, struct file *file)
 {
+	/* misc_open() left the miscdevice in private_data. */
+	struct palloc_dev *pd = container_of(file->private_data, struct palloc_dev, misc);
 	struct palloc_file *pf;
 
 	pf = kzalloc(sizeof(*pf), GFP_KERNEL);
 	if (!pf)
 		return -ENOMEM;
-	pf->pd = palloc_the_dev;
+	pf->pd = pd;
 	mutex_init(&pf->lock);
 	mt_init(&pf->owned);
 	INIT_LIST_HEAD(&pf->maps);
@@ -408,7 +401,6 @@ static const struct file_operations palloc_fops = {
  */
 int palloc_device_register(struct palloc_dev *pd)
 {
-	palloc_the_dev = pd;
 	pd->misc = (struct miscdevice){
 		.minor = MISC_DYNAMIC_MINOR,
 		.name = KBUILD_MODNAME,
@@ -429,5 +421,4 @@ int palloc_device_register(struct palloc_dev *pd)
 void palloc_device_unregister(struct palloc_dev *pd)
 {
 	misc_deregister(&pd->misc);
-	palloc_the_dev = NULL;
 }
