@@ -3,7 +3,7 @@
 #
 # Install every Debian package pallocbits needs, and nothing when all are present.
 #
-#   scripts/deps.sh [GROUP...]     groups: build kunit lint oracle vm fuzz pkg (default: all)
+#   scripts/deps.sh [GROUP...]     groups: build kunit lint oracle vm fuzz pkg rt (default: all)
 #
 # Quiet when everything is installed; otherwise installs the missing packages with
 # apt-get (root or sudo).  Safe to run concurrently with itself (apt's lock serialises).
@@ -16,8 +16,11 @@ pkgs_oracle="golang-go"
 pkgs_vm="qemu-system-x86 busybox-static cpio"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_pkg="dkms kmod"
+# The PREEMPT_RT headers for `make vmtest-rt` (the image is only downloaded,
+# by scripts/vmlinux.sh rt-amd64, never installed).
+pkgs_rt="linux-headers-rt-amd64"
 
-[ $# -gt 0 ] || set -- build kunit lint oracle vm fuzz pkg
+[ $# -gt 0 ] || set -- build kunit lint oracle vm fuzz pkg rt
 want=""
 for g in "$@"; do
 	eval "want=\"\$want \${pkgs_$g:?unknown group $g}\""

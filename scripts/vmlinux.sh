@@ -2,17 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Print the path of an uncompressed ELF vmlinux of the kernel the headers
-# belong to (scripts/kdir.sh), for booting in QEMU.  The Debian image package
-# is fetched with `apt-get download` (never installed), its /boot/vmlinuz is
-# unpacked with dpkg-deb and turned into an ELF with the kernel tree's
-# scripts/extract-vmlinux (QEMU enters an ELF vmlinux through PVH, which
-# skips the decompressor).  Cached per kernel version in $CACHE/vm/.
+# belong to (scripts/kdir.sh FLAVOUR), for booting in QEMU.
+#
+#   scripts/vmlinux.sh [FLAVOUR]     amd64 (default) or rt-amd64 (PREEMPT_RT)
+#
+# KVER=VERSION (e.g. 6.1.0-57-rt-amd64) names the kernel instead.  The Debian
+# image package is fetched with `apt-get download` (never installed), its
+# /boot/vmlinuz is unpacked with dpkg-deb and turned into an ELF with the
+# kernel tree's scripts/extract-vmlinux (QEMU enters an ELF vmlinux through
+# PVH, which skips the decompressor).  Cached per kernel version in $CACHE/vm/.
 set -eu
 PROJ=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${PALLOC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pallocbits}
 VM=$CACHE/vm
 
-ver=${KVER:-$(basename "$("$PROJ/scripts/kdir.sh")" | sed 's/^linux-headers-//')}
+flavour=${1:-amd64}
+# (readlink: kdir.sh may answer /lib/modules/VERSION/build.)
+ver=${KVER:-$(basename "$(readlink -f "$("$PROJ/scripts/kdir.sh" "$flavour")")" |
+	sed 's/^linux-headers-//')}
 out=$VM/vmlinux-$ver
 if [ -s "$out" ]; then
 	echo "$out"
