@@ -6,7 +6,12 @@
 
 PROJ		:= $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD		:= $(PROJ)/build
-KMOD_DIR	:= $(BUILD)/kmod
+# BUILD_VARIANT=NAME (with KDIR=...) builds the module for another kernel in
+# build/kmod-NAME, linked as build/pallocbits-NAME.ko, leaving the default
+# build/kmod and build/pallocbits.ko alone (scripts/vmtest.sh: debug, rt).
+BUILD_VARIANT	?=
+KMOD_DIR	:= $(BUILD)/kmod$(if $(BUILD_VARIANT),-$(BUILD_VARIANT))
+KMOD_KO		:= $(BUILD)/pallocbits$(if $(BUILD_VARIANT),-$(BUILD_VARIANT)).ko
 USER_DIR	:= $(BUILD)/user
 # Kernel headers to build against: KDIR=... overrides scripts/kdir.sh's choice.
 KDIR		?=
@@ -37,7 +42,7 @@ module:
 	@for f in $(notdir $(KMOD_SRCS)); do ln -sfn $(PROJ)/$$f $(KMOD_DIR)/$$f; done
 	@kdir="$(KDIR)"; [ -n "$$kdir" ] || kdir=$$($(PROJ)/scripts/kdir.sh); \
 	$(MAKE) -C "$$kdir" M=$(KMOD_DIR) $(KMAKE_FLAGS) W=1 modules
-	@ln -sfn $(KMOD_DIR)/pallocbits.ko $(BUILD)/pallocbits.ko
+	@ln -sfn $(KMOD_DIR)/pallocbits.ko $(KMOD_KO)
 
 $(USER_DIR)/pallocbits.o: $(PROJ)/pallocbits.c $(PROJ)/pallocbits.h $(wildcard $(PROJ)/user/include/*/*.h)
 	@mkdir -p $(USER_DIR)
@@ -85,8 +90,10 @@ $(BUILD)/pallocctl: $(PROJ)/tools/pallocctl.c $(PROJ)/uapi/pallocbits.h
 	@mkdir -p $(BUILD)
 	$(USER_CC) $(USER_OPT) -I$(PROJ) -o $@ $<
 
-# Whole-module tests and the demo in QEMU (TCG) on the Debian kernel.
-.PHONY: pallocctl vmtest demo
+# Whole-module tests and the demo in QEMU (TCG) on the Debian kernel; the
+# same tests on a debug kernel built from linux-source-6.1 (KASAN, lockdep,
+# ...; scripts/vmkernel.sh) and on Debian's PREEMPT_RT kernel.
+.PHONY: pallocctl vmtest demo vmtest-debug vmtest-rt
 
 pallocctl: $(BUILD)/pallocctl
 
@@ -95,6 +102,12 @@ vmtest:
 
 demo:
 	@$(PROJ)/scripts/vmtest.sh demo
+
+vmtest-debug:
+	@KERNEL=debug $(PROJ)/scripts/vmtest.sh test
+
+vmtest-rt:
+	@KERNEL=rt $(PROJ)/scripts/vmtest.sh test
 
 lint:
 	@$(PROJ)/scripts/lint.sh
@@ -140,6 +153,9 @@ help:
 	@echo 'make bench         benchmarks (UML kernel, userspace, Go); not a test; build/bench/bench.txt'
 	@echo 'make pallocctl     build build/pallocctl, the command line client of /dev/pallocbits'
 	@echo 'make vmtest        whole-module tests in QEMU, both modes; build/results/vmtest'
+	@echo 'make vmtest-debug  the same on a debug kernel (KASAN, lockdep, atomic-sleep, PREEMPT);'
+	@echo '                   built once into the cache; build/results/vmtest-debug'
+	@echo 'make vmtest-rt     the same on the Debian PREEMPT_RT kernel; build/results/vmtest-rt'
 	@echo 'make demo          a scripted pallocctl session in QEMU: stats and the debugfs map'
 	@echo 'make lint          checkpatch --strict, kernel-doc, sparse'
 	@echo 'make dkms          DKMS build against the installed headers (scratch trees)'

@@ -74,6 +74,9 @@ step "libFuzzer smoke (20 s)" "$PROJ/scripts/fuzz.sh" 20
 counted "kunit plain" kunit-plain "$PROJ/scripts/kunit.sh" plain
 counted "kunit debug (KASAN, UBSAN, lockdep)" kunit-debug "$PROJ/scripts/kunit.sh" debug
 counted "VM tests (Debian 6.1 in QEMU)" vmtest "$PROJ/scripts/vmtest.sh" test
+counted "VM tests on the debug kernel (KASAN, lockdep, atomic-sleep, PREEMPT)" vmtest-debug \
+	env KERNEL=debug "$PROJ/scripts/vmtest.sh" test
+counted "VM tests on the PREEMPT_RT kernel" vmtest-rt env KERNEL=rt "$PROJ/scripts/vmtest.sh" test
 
 if [ ${#failures[@]} -ne 0 ]; then
 	printf 'failed: %s\n' "${failures[@]}" >&2

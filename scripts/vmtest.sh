@@ -2,24 +2,41 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Whole-module tests in QEMU: build pallocbits.ko and the static test
-# programs, pack an initramfs, boot the Debian kernel the headers belong to,
-# and read the guest's verdict.
+# programs, pack an initramfs, boot a kernel the module was built for, and
+# read the guest's verdict.
 #
-#   vmtest [test|demo]     (make vmtest, make demo)
+#   [KERNEL=debian|debug|rt] vmtest [test|demo]
+#                     (make vmtest, make demo, make vmtest-debug, make vmtest-rt)
 #
 # test: tests/init.sh loads the module on a memmap= reserved range and on a
 #       self-grabbed one, runs tests/vmtest.c against each, checks unload,
 #       refused parameters, dmesg and taint.  Writes "PASSED FAILED" (the
-#       vmtest counts) to build/results/vmtest.
+#       vmtest counts) to build/results/vmtest (-debug, -rt).
 # demo: a scripted pallocctl session showing stats and the debugfs map.
 #
-# Exit status: 0 PASS, 1 FAIL, 2 infrastructure failure (build, boot, panic,
-# timeout).  The serial log is build/vm/serial.log.
+# KERNEL selects the kernel and the output directory:
+#   debian (default)  the Debian kernel the headers belong to (kdir.sh,
+#                     vmlinux.sh); build/vm, build/pallocbits.ko.
+#   debug             a KASAN + lockdep + DEBUG_ATOMIC_SLEEP + PREEMPT kernel
+#                     built from linux-source-6.1 (scripts/vmkernel.sh debug,
+#                     cached); build/vm-debug, build/pallocbits-debug.ko.
+#   rt                Debian's PREEMPT_RT kernel (linux-headers-rt-amd64, the
+#                     image only downloaded); build/vm-rt, build/pallocbits-rt.ko.
+# On debug and rt the console gets every kernel message (loglevel=7),
+# warnings do not panic (panic_on_warn=0, kasan_multi_shot: the whole suite
+# runs and every report is seen), and the serial log is scanned on the host
+# for kernel reports (KASAN, lockdep, atomic sleep, ODEBUG, hung tasks, ...):
+# any report fails the run and counts one more failure.  They are listed in
+# build/vm-KERNEL/reports.txt.
 #
-# Environment: ACCEL (tcg), SMP (1), MEM (2G), TIMEOUT (300 s), RES_BASE
-# (0x40000000), RES_SIZE (0x4000000), PB_STRESS (5 s), APPEND (extra kernel
-# parameters, e.g. slub_debug=FZPU), KVER (kernel version to boot),
-# LOCK_WAIT (30 s for the kernel build lock).
+# Exit status: 0 PASS, 1 FAIL, 2 infrastructure failure (build, boot, panic,
+# timeout).  The serial log is build/vm*/serial.log.
+#
+# Environment: KERNEL (debian), ACCEL (tcg), SMP (1), MEM (2G), TIMEOUT (300 s;
+# debug 1800 s, rt 600 s), RES_BASE (0x40000000), RES_SIZE (0x4000000),
+# PB_STRESS (5 s), APPEND (extra kernel parameters, e.g. slub_debug=FZPU),
+# KVER (Debian kernel version to boot), LOCK_WAIT (30 s for the kernel build
+# lock).
 set -eu
 PROJ=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${PALLOC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pallocbits}
@@ -29,12 +46,37 @@ test|demo) ;;
 *)	echo "usage: $0 [test|demo]" >&2; exit 2 ;;
 esac
 
-OUT=$PROJ/build/vm
+KERNEL=${KERNEL:-debian}
+# The report scan of the debug and rt kernels: one extended regexp.
+REPORTS='BUG:|WARNING:|KASAN|UBSAN|possible circular locking|possible recursive locking'
+REPORTS="$REPORTS|inconsistent lock state|sleeping function called from invalid context"
+REPORTS="$REPORTS|ODEBUG|Call Trace|lockdep|INFO: task .* blocked|scheduling while atomic"
+REPORTS="$REPORTS|suspicious RCU usage|Oops|Kernel panic|soft lockup|hard LOCKUP|detected stall"
+# Boot banners that match it and report nothing.
+BENIGN='RCU lockdep checking is enabled'
+case "$KERNEL" in
+debian)	OUT=$PROJ/build/vm
+	result=vmtest
+	variant=""
+	timeout=300
+	extra="" ;;
+debug)	OUT=$PROJ/build/vm-debug
+	result=vmtest-debug
+	variant=debug
+	timeout=1800
+	extra="loglevel=7 panic_on_warn=0 kasan_multi_shot" ;;
+rt)	OUT=$PROJ/build/vm-rt
+	result=vmtest-rt
+	variant=rt
+	timeout=600
+	extra="loglevel=7 panic_on_warn=0" ;;
+*)	echo "vmtest: KERNEL must be debian, debug or rt (not $KERNEL)" >&2; exit 2 ;;
+esac
 RESULTS=$PROJ/build/results
 ACCEL=${ACCEL:-tcg}
 SMP=${SMP:-1}
 MEM=${MEM:-2G}
-TIMEOUT=${TIMEOUT:-300}
+TIMEOUT=${TIMEOUT:-$timeout}
 RES_BASE=${RES_BASE:-0x40000000}
 RES_SIZE=${RES_SIZE:-0x4000000}
 PB_STRESS=${PB_STRESS:-5}
@@ -46,8 +88,20 @@ infra() {
 }
 
 t0=$(date +%s.%N)
-"$PROJ/scripts/deps.sh" build kunit vm || infra "scripts/deps.sh"
+"$PROJ/scripts/deps.sh" build kunit vm $([ "$KERNEL" = rt ] && echo rt) ||
+	infra "scripts/deps.sh"
 mkdir -p "$OUT" "$RESULTS" "$CACHE"
+# The kernel to build the module against (KDIR), and to boot (VMLINUX).
+case "$KERNEL" in
+debian)	KDIR=""
+	KO=$PROJ/build/pallocbits.ko ;;
+debug)	# vmkernel.sh takes the kernel build lock itself (and waits for it).
+	KDIR=$("$PROJ/scripts/vmkernel.sh" debug) || infra "scripts/vmkernel.sh debug"
+	VMLINUX=$KDIR/arch/x86/boot/bzImage
+	KO=$PROJ/build/pallocbits-debug.ko ;;
+rt)	KDIR=$("$PROJ/scripts/kdir.sh" rt-amd64) || infra "scripts/kdir.sh rt-amd64"
+	KO=$PROJ/build/pallocbits-rt.ko ;;
+esac
 # The kernel build lock serialises kernel builds.  An M= module build does
 # not touch the kernel trees it protects, and kunit.sh may hold it for
 # minutes: wait LOCK_WAIT seconds for it, then build without it.
@@ -57,27 +111,36 @@ if ! flock -n 9; then
 	flock -w "${LOCK_WAIT:-30}" 9 ||
 		echo "vmtest: kernel build lock busy; building the module without it" >&2
 fi
-make -s -C "$PROJ" module >"$OUT/module.log" 2>&1 || {
+if [ -n "$variant" ]; then
+	make -s -C "$PROJ" module KDIR="$KDIR" BUILD_VARIANT="$variant" >"$OUT/module.log" 2>&1
+else
+	make -s -C "$PROJ" module >"$OUT/module.log" 2>&1
+fi || {
 	cat "$OUT/module.log" >&2
 	infra "make module"
 }
 KSRC=$("$PROJ/scripts/ksrc.sh") || infra "scripts/ksrc.sh"
 flock -u 9
-VMLINUX=$("$PROJ/scripts/vmlinux.sh") || infra "scripts/vmlinux.sh"
+case "$KERNEL" in
+debian)	VMLINUX=$("$PROJ/scripts/vmlinux.sh") || infra "scripts/vmlinux.sh" ;;
+rt)	VMLINUX=$("$PROJ/scripts/vmlinux.sh" rt-amd64) || infra "scripts/vmlinux.sh rt-amd64" ;;
+esac
 gcc -static -O2 -Wall -I"$PROJ" -I"$KSRC/tools/testing/selftests" -o "$OUT/vmtest" \
 	"$PROJ/tests/vmtest.c" || infra "building tests/vmtest.c"
 gcc -static -O2 -Wall -I"$PROJ" -o "$OUT/pallocctl" "$PROJ/tools/pallocctl.c" ||
 	infra "building tools/pallocctl.c"
 "$PROJ/scripts/mkinitramfs.sh" "$OUT/initramfs.cpio" "$PROJ/tests/init.sh" \
-	"$PROJ/build/pallocbits.ko" "$OUT/vmtest" "$OUT/pallocctl" || infra "mkinitramfs"
+	"$KO" "$OUT/vmtest" "$OUT/pallocctl" || infra "mkinitramfs"
 t1=$(date +%s.%N)
 
 # memmap=SIZE$BASE: the $ is literal (escaped inside double quotes).
 size_mib=$(( RES_SIZE / 1048576 ))
 cmdline="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=1"
 cmdline="$cmdline memmap=${size_mib}M\$$RES_BASE pb_base=$RES_BASE pb_size=$RES_SIZE"
-cmdline="$cmdline pb_mode=$what pb_stress=$PB_STRESS $APPEND"
-echo "vmtest: booting $(basename "$VMLINUX") ($ACCEL, smp $SMP, $MEM): $cmdline"
+cmdline="$cmdline pb_mode=$what pb_stress=$PB_STRESS"
+[ -z "$extra" ] || cmdline="$cmdline $extra"
+cmdline="$cmdline $APPEND"
+echo "vmtest: booting $KERNEL kernel $VMLINUX ($ACCEL, smp $SMP, $MEM): $cmdline"
 
 rm -f "$OUT/qemu.rc"
 {
@@ -93,18 +156,39 @@ t2=$(date +%s.%N)
 echo "vmtest: build+pack $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s," \
 	"boot+run $(awk "BEGIN { printf \"%.1f\", $t2 - $t1 }") s, qemu exit $rc"
 
-counts=$(sed -n 's/^vmtest: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
-	"$OUT/serial.log" | tail -n 1)
-if [ "$what" = test ]; then
-	if [ -n "$counts" ]; then
-		echo "$counts" >"$RESULTS/vmtest"
-	else
-		echo "0 1" >"$RESULTS/vmtest"
+# debug, rt: kernel reports in the serial log (every kernel message is on the
+# console there).  Only timestamped kernel lines count, so that the guest's
+# own output (e.g. "dmesg has no BUG/WARNING/...") does not.
+nreports=0
+if [ "$KERNEL" != debian ]; then
+	grep -aE "\[ *[0-9]+\.[0-9]+\].*($REPORTS)" "$OUT/serial.log" |
+		grep -avE "$BENIGN" >"$OUT/reports.txt" || true
+	nreports=$(grep -c . "$OUT/reports.txt" || true)
+	if [ "$nreports" -gt 0 ]; then
+		echo "vmtest: $nreports kernel report lines on the $KERNEL kernel" \
+			"($OUT/reports.txt); the first of them:" >&2
+		head -n 30 "$OUT/reports.txt" >&2
 	fi
 fi
 
+counts=$(sed -n 's/^vmtest: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
+	"$OUT/serial.log" | tail -n 1)
+if [ "$what" = test ]; then
+	[ -n "$counts" ] || counts="0 1"
+	if [ "$nreports" -gt 0 ]; then
+		# The kernel reports count as one more failure.
+		counts=$(echo "$counts" | awk '{ print $1, $2 + 1 }')
+	fi
+	echo "$counts" >"$RESULTS/$result"
+fi
+
 case "$rc" in
-1)	echo "vmtest: $what PASS"
+1)	if [ "$nreports" -gt 0 ]; then
+		echo "vmtest: $what FAIL: the guest passed, but the $KERNEL kernel" \
+			"reported problems (see $OUT/reports.txt)"
+		exit 1
+	fi
+	echo "vmtest: $what PASS"
 	exit 0 ;;
 3)	echo "vmtest: $what FAIL (see $OUT/serial.log)"
 	exit 1 ;;
