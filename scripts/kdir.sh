@@ -23,7 +23,7 @@ if [ -d "$run" ]; then
 	amd64:6.1.* | rt-amd64:6.1.*-rt-amd64) echo "$run"; exit 0 ;;
 	esac
 fi
-kdir=$(ls -d /usr/src/linux-headers-6.1.* 2>/dev/null |
+kdir=$(for d in /usr/src/linux-headers-6.1.*; do [ -d "$d" ] && echo "$d"; done |
 	grep -E "^/usr/src/linux-headers-6\.1\.[0-9]+-[0-9]+-$flavour\$" | sort -V | tail -n 1 || true)
 if [ -z "$kdir" ]; then
 	echo "kdir: no linux-headers-6.1 $flavour found (scripts/deps.sh installs them)" >&2

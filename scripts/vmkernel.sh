@@ -36,7 +36,6 @@ debug)	frag=$PROJ/tests/debug.config ;;
 *)	echo "usage: $0 [debug]" >&2; exit 2 ;;
 esac
 OUT=$CACHE/vmk-$variant
-KMAKE="make -s ARCH=x86_64"
 
 key_of() {	# key_of KSRC
 	{
@@ -90,10 +89,10 @@ fail() {
 # The configuration: tinyconfig + the fragment, then olddefconfig.  It is
 # generated afresh on every key change; an unchanged .config leaves kbuild
 # nothing to rebuild.
-$KMAKE -C "$KSRC" O="$OUT" tinyconfig >>"$log" 2>&1 || fail "make tinyconfig failed"
+make -s ARCH=x86_64 -C "$KSRC" O="$OUT" tinyconfig >>"$log" 2>&1 || fail "make tinyconfig failed"
 "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$OUT" "$OUT/.config" "$frag" >>"$log" 2>&1 ||
 	fail "merge_config.sh failed"
-$KMAKE -C "$KSRC" O="$OUT" olddefconfig >>"$log" 2>&1 || fail "make olddefconfig failed"
+make -s ARCH=x86_64 -C "$KSRC" O="$OUT" olddefconfig >>"$log" 2>&1 || fail "make olddefconfig failed"
 
 # Every option of the fragment as requested: CONFIG_X=V must be in .config
 # verbatim; "# CONFIG_X is not set" means absent or not set.
@@ -116,7 +115,7 @@ fi
 
 # bzImage for QEMU; `modules` runs modpost (Module.symvers) and
 # modules_prepare, which the out-of-tree module build needs.
-nice -n 10 $KMAKE -C "$KSRC" O="$OUT" -j"$JOBS" bzImage modules >>"$log" 2>&1 ||
+nice -n 10 make -s ARCH=x86_64 -C "$KSRC" O="$OUT" -j"$JOBS" bzImage modules >>"$log" 2>&1 ||
 	fail "kernel build failed"
 echo "$key" >"$OUT/.pallocbits-key"
 echo "vmkernel: $variant kernel built in $(($(date +%s) - start)) s" >&2

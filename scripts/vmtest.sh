@@ -91,8 +91,10 @@ infra() {
 }
 
 t0=$(date +%s.%N)
-"$PROJ/scripts/deps.sh" build kunit vm $([ "$KERNEL" = rt ] && echo rt) ||
-	infra "scripts/deps.sh"
+groups="build kunit vm"
+[ "$KERNEL" != rt ] || groups="$groups rt"
+# shellcheck disable=SC2086 # one word per group
+"$PROJ/scripts/deps.sh" $groups || infra "scripts/deps.sh"
 mkdir -p "$OUT" "$RESULTS" "$CACHE"
 # The kernel to build the module against (KDIR), and to boot (VMLINUX).
 case "$KERNEL" in
