@@ -269,6 +269,7 @@ tests() {
 		after_vmtest reserved
 		pallocctl_checks
 		tracepoint_checks
+		hibernation_refused
 		rmmod_while_open
 		check "rmmod (reserved)" rmmod pallocbits
 		if grep -q pallocbits /proc/iomem; then
@@ -300,10 +301,35 @@ tests() {
 	bad_insmod "size 0" base="$base" size=0
 	bad_insmod "goal_percent 101" base="$base" size="$size" goal_percent=101
 	bad_insmod "budget_percent 0" base="$base" size="$size" budget_percent=0
+	# Not reserved memory (finding 5): a hole above RAM, and a device's BAR.
+	bad_insmod "a range with no memory behind it" base=0x100000000 size=0x400000
+	bar=$(sed -n 's/^ *\([0-9a-f]*\)-[0-9a-f]* : 0000:00:02\.0$/\1/p' /proc/iomem | head -n 1)
+	if [ -n "$bar" ]; then
+		bad_insmod "the VGA device's BAR 0x$bar" base="0x$bar" size=0x100000
+	else
+		fail "found a PCI BAR of 0000:00:02.0 in /proc/iomem"
+	fi
 
 	# --- and it still loads after all that ---
 	check "insmod reserved again" insmod $KO base="$base" size="$size"
 	check "rmmod again" rmmod pallocbits
+}
+
+# Reserved mode refuses hibernation (finding 13): the range is not saved.
+# pm_test=freezer stops a hibernation that gets past the notifiers right
+# after freezing tasks, so a missing refusal costs seconds, not the guest.
+hibernation_refused() {
+	if ! grep -qw disk /sys/power/state 2>/dev/null || [ ! -w /sys/power/pm_test ]; then
+		say "hibernation check skipped: no hibernation or no pm_test in this kernel"
+		return
+	fi
+	echo freezer >/sys/power/pm_test
+	if echo disk >/sys/power/state 2>/tmp/hib.err; then
+		fail "hibernation is refused while a reserved range is loaded"
+	else
+		pass "hibernation is refused while a reserved range is loaded: $(cat /tmp/hib.err)"
+	fi
+	echo none >/sys/power/pm_test
 }
 
 bad_insmod() {
