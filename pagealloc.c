@@ -57,7 +57,7 @@ static void palloc_scavenger_work(struct work_struct *work);
 
 /*
  * The heap lock.  KUnit builds count the chunks each hold touches, so that
- * a test can check the bound the header promises.
+ * a test can check the bound the header promises, and time the holds.
  */
 static inline void palloc_lock(struct palloc_heap *h)
 	__acquires(&h->lock)
@@ -65,6 +65,7 @@ static inline void palloc_lock(struct palloc_heap *h)
 	spin_lock(&h->lock);
 #if IS_ENABLED(CONFIG_PALLOCBITS_KUNIT_TEST)
 	h->hold_chunks = 0;
+	h->hold_t0 = ktime_get_ns();
 #endif
 }
 
@@ -73,6 +74,7 @@ static inline void palloc_unlock(struct palloc_heap *h)
 {
 #if IS_ENABLED(CONFIG_PALLOCBITS_KUNIT_TEST)
 	h->hold_chunks_max = max(h->hold_chunks_max, h->hold_chunks);
+	h->hold_ns_max = max(h->hold_ns_max, ktime_get_ns() - h->hold_t0);
 #endif
 	spin_unlock(&h->lock);
 }

@@ -190,6 +190,8 @@ struct palloc_scavenger {
  * @scavenger: the background scavenger
  * @hold_chunks: (KUnit builds) chunks touched in the current hold of @lock
  * @hold_chunks_max: (KUnit builds) the most chunks any hold touched
+ * @hold_t0: (KUnit builds) when the current hold began, ns
+ * @hold_ns_max: (KUnit builds) the longest hold, ns
  */
 struct palloc_heap {
 	spinlock_t lock;	/* protects the bitmaps, summaries and counters */
@@ -231,6 +233,8 @@ struct palloc_heap {
 #if IS_ENABLED(CONFIG_PALLOCBITS_KUNIT_TEST)
 	unsigned long hold_chunks;
 	unsigned long hold_chunks_max;
+	u64 hold_t0;
+	u64 hold_ns_max;
 #endif
 };
 

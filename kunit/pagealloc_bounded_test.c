@@ -3,8 +3,9 @@
  * KUnit suite palloc_bounded: the heap's promises about bounded work and
  * about when an allocation may fail.
  *
- *  - every hold of the heap lock touches at most PALLOC_BATCH_CHUNKS chunks
- *    (plus the one a piece straddles), even for a 4 GiB run;
+ *  - every hold of the heap lock visits at most PALLOC_BATCH_CHUNKS chunks
+ *    (plus the one a piece straddles) twice, to check and to change them,
+ *    even for a 4 GiB run;
  *  - an aligned search that runs out of budget resumes at the free run it
  *    was in, not after it;
  *  - an allocation that needs pages the scavenger is releasing waits for
@@ -23,6 +24,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
+#include <linux/slab.h>
 
 #include "../pagealloc.h"
 
@@ -51,17 +53,19 @@ static void large_run_hold_bounded(struct kunit *test)
 {
 	const u64 n = SZ_4G >> PAGE_SHIFT;
 	struct palloc_heap *h = pb_heap(test, n + CP, NULL, NULL);
-	const unsigned long bound = PALLOC_BATCH_CHUNKS + 1;
+	/* A batch's chunks (one more if it straddles), checked and then changed. */
+	const unsigned long bound = 2 * (PALLOC_BATCH_CHUNKS + 1);
 	struct palloc_stats st;
 	u64 at, scav, small;
 
 	/* One page first, so that the large run straddles chunk edges. */
 	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, 3, 4, &small, &scav), 0);
 	h->hold_chunks_max = 0;
+	h->hold_ns_max = 0;
 	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, n, 1, &at, &scav), 0);
 	KUNIT_EXPECT_EQ(test, at, 3);
-	kunit_info(test, "alloc of %llu pages: at most %lu chunks per hold\n", n,
-		   h->hold_chunks_max);
+	kunit_info(test, "alloc of %llu pages: at most %lu chunks and %llu ns per hold\n", n,
+		   h->hold_chunks_max, h->hold_ns_max);
 	KUNIT_EXPECT_LE(test, h->hold_chunks_max, bound);
 	KUNIT_EXPECT_EQ(test, palloc_heap_check(h), 0);
 	palloc_heap_stats(h, &st);
@@ -73,9 +77,10 @@ static void large_run_hold_bounded(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.pages_inuse, n + 3);
 
 	h->hold_chunks_max = 0;
+	h->hold_ns_max = 0;
 	KUNIT_ASSERT_EQ(test, palloc_heap_free(h, at, n), 0);
-	kunit_info(test, "free of %llu pages: at most %lu chunks per hold\n", n,
-		   h->hold_chunks_max);
+	kunit_info(test, "free of %llu pages: at most %lu chunks and %llu ns per hold\n", n,
+		   h->hold_chunks_max, h->hold_ns_max);
 	KUNIT_EXPECT_LE(test, h->hold_chunks_max, bound);
 	KUNIT_EXPECT_EQ(test, palloc_heap_check(h), 0);
 	palloc_heap_stats(h, &st);
@@ -84,6 +89,40 @@ static void large_run_hold_bounded(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, palloc_heap_free(h, small, 3), 0);
 	palloc_heap_stats(h, &st);
 	KUNIT_EXPECT_EQ(test, st.largest_free, n + CP);
+	palloc_heap_destroy(h);
+}
+
+/*
+ * Finding 3, the other case: 100,000 single-page runs (per-CPU cache path)
+ * freed one after another, as release() of a file holding them does.  Each
+ * free is its own short hold; the worst one is printed.
+ */
+static void many_single_pages_hold_bounded(struct kunit *test)
+{
+	const u64 n = 100000;
+	struct palloc_heap *h = pb_heap(test, n + 64 * CP, NULL, NULL);
+	u64 *pages = kvcalloc(n, sizeof(*pages), GFP_KERNEL);
+	struct palloc_stats st;
+	u64 k, scav;
+
+	if (!pages) {
+		palloc_heap_destroy(h);
+		KUNIT_ASSERT_FAILURE(test, "kvcalloc");
+	}
+	for (k = 0; k < n; k++)
+		KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, 1, 1, &pages[k], &scav), 0);
+	h->hold_chunks_max = 0;
+	h->hold_ns_max = 0;
+	for (k = 0; k < n; k++)
+		KUNIT_ASSERT_EQ(test, palloc_heap_free(h, pages[k], 1), 0);
+	kunit_info(test, "%llu single-page frees: at most %lu chunks and %llu ns per hold\n", n,
+		   h->hold_chunks_max, h->hold_ns_max);
+	KUNIT_EXPECT_LE(test, h->hold_chunks_max, 2);
+	palloc_heap_flush_caches(h);
+	palloc_heap_stats(h, &st);
+	KUNIT_EXPECT_EQ(test, st.pages_inuse, 0);
+	KUNIT_EXPECT_EQ(test, palloc_heap_check(h), 0);
+	kvfree(pages);
 	palloc_heap_destroy(h);
 }
 
@@ -242,6 +281,7 @@ static void scavenge_stops_on_fatal_signal(struct kunit *test)
 
 static struct kunit_case palloc_bounded_cases[] = {
 	KUNIT_CASE(large_run_hold_bounded),
+	KUNIT_CASE(many_single_pages_hold_bounded),
 	KUNIT_CASE(aligned_search_resumes_open_run),
 	KUNIT_CASE(alloc_waits_for_inflight_release),
 	KUNIT_CASE(scavenge_stops_on_fatal_signal),

@@ -2696,10 +2696,10 @@ struct pa_conc {
 /*
  * On one CPU without preemption the threads would run one after the other:
  * there a thread runs a few operations, hands the CPU to a random other
- * unfinished thread and waits for its turn.  With several CPUs they run
- * freely.
+ * unfinished thread and waits for its turn (unless !@wait: then both run).
+ * With several CPUs they run freely.
  */
-static void pa_pass(struct pa_worker *w, bool finished)
+static void pa_pass(struct pa_worker *w, bool finished, bool wait)
 {
 	struct pa_conc *c = w->c;
 	unsigned int k, start;
@@ -2719,7 +2719,7 @@ static void pa_pass(struct pa_worker *w, bool finished)
 	}
 	if (k == PA_THREADS && !finished)
 		return;		/* the last one running */
-	if (!finished)
+	if (!finished && wait)
 		wait_for_completion(&w->turn);
 }
 
@@ -2764,8 +2764,13 @@ static int pa_release_owner(struct pa_fix *fx, u64 start, u64 npages)
 	atomic_inc(&fx->probes);
 	for (k = 0; k < PA_THREADS; k++) {
 		if (c->w[k].task == current) {
+			/*
+			 * Wake another thread but do not wait for the turn to
+			 * come back: it may be an allocation that waits for
+			 * this very run.  Two threads then share the turns.
+			 */
 			atomic_inc(&c->handoffs);
-			pa_pass(&c->w[k], false);
+			pa_pass(&c->w[k], false, false);
 		}
 	}
 	cond_resched();
@@ -2839,13 +2844,13 @@ static int pa_worker_fn(void *arg)
 			atomic_inc(&c->switches);
 		if (!burst--) {
 			burst = pa_rnd(&w->rs, 8);
-			pa_pass(w, false);
+			pa_pass(w, false, true);
 		}
 		cond_resched();
 	}
 	while (nlive--)
 		pa_worker_free(c, live[nlive].start, live[nlive].n);
-	pa_pass(w, true);
+	pa_pass(w, true, true);
 	kthread_complete_and_exit(&w->done, 0);
 }
 
