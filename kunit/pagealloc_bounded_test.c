@@ -53,8 +53,12 @@ static void large_run_hold_bounded(struct kunit *test)
 {
 	const u64 n = SZ_4G >> PAGE_SHIFT;
 	struct palloc_heap *h = pb_heap(test, n + CP, NULL, NULL);
-	/* A batch's chunks (one more if it straddles), checked and then changed. */
-	const unsigned long bound = 2 * (PALLOC_BATCH_CHUNKS + 1);
+	/*
+	 * A batch of PALLOC_BATCH_CHUNKS = 64 chunks (one more if it straddles),
+	 * checked and then changed: a literal, so that a change of the batch
+	 * size is a change of this test too.
+	 */
+	const unsigned long bound = 2 * (64 + 1);
 	struct palloc_stats st;
 	u64 at, scav, small;
 
