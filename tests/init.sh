@@ -157,8 +157,10 @@ tracepoint_checks() {
 	fi
 	echo > $T/trace
 	echo 1 > $T/events/pallocbits/enable
-	# The whole range cannot fit while 3 pages are held: an ENOMEM.
-	printf 'alloc 3\nalloc 40\nfree @2\n- alloc %s\nfree @1\nscavenge 64 --force\n' \
+	# A scavenge first flushes the per-CPU caches (earlier tests leave them
+	# fragmented), so that "alloc 3" refills one: path=cache.  The whole
+	# range cannot fit while 3 pages are held: an ENOMEM.
+	printf 'scavenge 1\nalloc 3\nalloc 40\nfree @2\n- alloc %s\nfree @1\nscavenge 64 --force\n' \
 		"$(stat_of npages)" >/tmp/trace.pb
 	pallocctl -f /tmp/trace.pb >/dev/null 2>&1
 	echo 0 > $T/events/pallocbits/enable
@@ -287,9 +289,17 @@ tests() {
 		check "/dev/pallocbits exists" test -c /dev/pallocbits
 		run_vmtest grabbed "" "$grab_size"
 		after_vmtest grabbed
+		grab_zone_check 0
 		check "rmmod (self-grabbed)" rmmod pallocbits
 	else
 		fail "insmod self-grabbed size=$grab_size"
+	fi
+	if insmod $KO size="$grab_size" grab_movable=1; then
+		pass "insmod self-grabbed size=$grab_size grab_movable=1"
+		grab_zone_check 1
+		check "rmmod (self-grabbed, grab_movable=1)" rmmod pallocbits
+	else
+		fail "insmod self-grabbed size=$grab_size grab_movable=1"
 	fi
 
 	# --- invalid parameters: insmod must fail and leave nothing behind ---
@@ -313,6 +323,27 @@ tests() {
 	# --- and it still loads after all that ---
 	check "insmod reserved again" insmod $KO base="$base" size="$size"
 	check "rmmod again" rmmod pallocbits
+}
+
+# Where the grabbed range lies against ZONE_MOVABLE (finding 6): outside it
+# unless grab_movable=1 ($1), inside it then.  The guest boots with
+# movablecore= so that the top of RAM is ZONE_MOVABLE.
+grab_zone_check() {
+	mstart=$(awk '/^Node 0, zone +Movable/ { m = 1 } m && /start_pfn:/ { print $2; exit }' /proc/zoneinfo)
+	gbase=$(dmesg | sed -n 's/.*pallocbits: grabbed range \(0x[0-9a-f]*\),.*/\1/p' | tail -n 1)
+	if [ -z "$mstart" ] || [ "$mstart" = 0 ] || [ -z "$gbase" ]; then
+		fail "grabbed range ($gbase) and ZONE_MOVABLE (start_pfn $mstart) found"
+		return
+	fi
+	gpfn=$((gbase >> 12))
+	npages=$((grab_size >> 12))
+	if [ "$1" = 0 ]; then
+		check "grabbed pfns $gpfn+$npages stay below ZONE_MOVABLE ($mstart)" \
+			test $((gpfn + npages)) -le "$mstart"
+	else
+		check "grab_movable=1: grabbed pfn $gpfn is in ZONE_MOVABLE ($mstart)" \
+			test "$gpfn" -ge "$mstart"
+	fi
 }
 
 # Reserved mode refuses hibernation (finding 13): the range is not saved.
