@@ -2668,6 +2668,7 @@ struct pa_worker {
 	struct task_struct *task;
 	struct rnd_state rs;
 	struct completion turn;	/* one CPU: this thread's turn to run */
+	unsigned int lent;	/* turns handed on without waiting (see pa_release_owner) */
 	bool finished;
 	struct completion done;
 };
@@ -2699,13 +2700,13 @@ struct pa_conc {
  * unfinished thread and waits for its turn (unless !@wait: then both run).
  * With several CPUs they run freely.
  */
-static void pa_pass(struct pa_worker *w, bool finished, bool wait)
+static bool pa_pass(struct pa_worker *w, bool finished, bool wait)
 {
 	struct pa_conc *c = w->c;
 	unsigned int k, start;
 
 	if (!c->baton)
-		return;
+		return false;
 	if (finished)
 		WRITE_ONCE(w->finished, true);
 	start = pa_rnd(&w->rs, PA_THREADS);
@@ -2718,9 +2719,10 @@ static void pa_pass(struct pa_worker *w, bool finished, bool wait)
 		}
 	}
 	if (k == PA_THREADS && !finished)
-		return;		/* the last one running */
+		return false;	/* the last one running */
 	if (!finished && wait)
 		wait_for_completion(&w->turn);
+	return k < PA_THREADS;
 }
 
 /* Take ownership of [start, start + n): a bit already set is a page owned twice. */
@@ -2766,11 +2768,13 @@ static int pa_release_owner(struct pa_fix *fx, u64 start, u64 npages)
 		if (c->w[k].task == current) {
 			/*
 			 * Wake another thread but do not wait for the turn to
-			 * come back: it may be an allocation that waits for
-			 * this very run.  Two threads then share the turns.
+			 * come back here: it may be an allocation that waits
+			 * for this very run.  The worker waits for it once the
+			 * scavenge is over, so that one thread runs at a time.
 			 */
 			atomic_inc(&c->handoffs);
-			pa_pass(&c->w[k], false, false);
+			if (pa_pass(&c->w[k], false, false))
+				c->w[k].lent++;
 		}
 	}
 	cond_resched();
@@ -2837,6 +2841,8 @@ static int pa_worker_fn(void *arg)
 		} else if (!w->id && op >= 98) {
 			atomic64_add(palloc_heap_scavenge(c->h, 1 + pa_rnd(&w->rs, 2048),
 							  pa_rnd(&w->rs, 2)), &c->scavenged);
+			for (; w->lent; w->lent--)
+				wait_for_completion(&w->turn);
 		} else {
 			pa_worker_alloc(w, live, &nlive);
 		}
