@@ -3,13 +3,16 @@
  * pallocbits physical backing.
  *
  * Reserved mode: a range the firmware or the kernel command line
- * (memmap=SIZE$BASE) kept out of System RAM.  It is claimed with
- * request_mem_region() and mapped write-back with memremap(); it has no
- * struct page.
+ * (memmap=SIZE$BASE) kept out of System RAM.  Every byte of it must be
+ * reserved memory (e820 "Reserved", or legacy persistent memory from
+ * memmap=SIZE!BASE): an unclaimed PCI BAR, firmware area or hole is
+ * refused.  It is claimed with request_mem_region() and mapped write-back
+ * with memremap(); it has no struct page.
  *
  * Grabbed mode: a physically contiguous range taken from the page allocator
  * with alloc_contig_range() (migrating movable pages away), and given back
- * with free_contig_range() on unload.
+ * with free_contig_range() on unload.  ZONE_MOVABLE is used only when asked
+ * for: memory held there cannot be offlined.
  *
  * Either way the range starts with unknown contents: every page is dirty
  * until zeroed, by palloc_backing_zero() (the scavenger's release callback)
@@ -33,6 +36,31 @@
 
 /* Windows tried per zone before giving up on it. */
 #define PALLOC_GRAB_TRIES	64
+/* Alignment of the windows tried: a pageblock or the largest buddy block. */
+#define PALLOC_GRAB_STEP	max_t(unsigned long, pageblock_nr_pages, MAX_ORDER_NR_PAGES)
+
+struct palloc_resv_walk {
+	u64 next;	/* first byte not yet known to be covered */
+};
+
+/* walk_iomem_res_desc() callback: resources come in address order. */
+static int palloc_resv_cover(struct resource *res, void *arg)
+{
+	struct palloc_resv_walk *w = arg;
+
+	if (res->start <= w->next && res->end >= w->next)
+		w->next = res->end + 1;
+	return 0;
+}
+
+/* Is every byte of [base, last] memory of resource descriptor @desc? */
+static bool palloc_covered(phys_addr_t base, phys_addr_t last, unsigned long desc)
+{
+	struct palloc_resv_walk w = { .next = base };
+
+	walk_iomem_res_desc(desc, IORESOURCE_MEM, base, last, &w, palloc_resv_cover);
+	return w.next > last;
+}
 
 /**
  * palloc_backing_reserve() - claim and map a reserved physical range
@@ -62,6 +90,16 @@ int palloc_backing_reserve(struct palloc_backing *b, phys_addr_t base, u64 size)
 		       &base, &last);
 		return -EINVAL;
 	}
+	/*
+	 * Only reserved memory: not a device's BAR, not firmware's, not a hole
+	 * (the scavenger writes to every free page).
+	 */
+	if (!palloc_covered(base, last, IORES_DESC_RESERVED) &&
+	    !palloc_covered(base, last, IORES_DESC_PERSISTENT_MEMORY_LEGACY)) {
+		pr_err("range %pa-%pa is not reserved memory; reserve it with memmap=SIZE$BASE\n",
+		       &base, &last);
+		return -EINVAL;
+	}
 	b->res = request_mem_region(base, size, KBUILD_MODNAME);
 	if (!b->res) {
 		pr_err("range %pa-%pa is busy\n", &base, &last);
@@ -83,10 +121,30 @@ out_release_region:
 	return ret;
 }
 
+/*
+ * May alloc_contig_range() be tried on [pfn, pfn + nr) of zone @z?  Every
+ * page online, in @z, not reserved and not a huge page: the checks of the
+ * kernel's pfn_range_valid_contig(), which is not exported.
+ */
+static bool palloc_window_ok(struct zone *z, unsigned long pfn, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = pfn; i < pfn + nr; i++) {
+		struct page *page = pfn_to_online_page(i);
+
+		if (!page || page_zone(page) != z || PageReserved(page) || PageHuge(page))
+			return false;
+		if (!(i % PALLOC_CHUNK_PAGES))
+			cond_resched();
+	}
+	return true;
+}
+
 /* Take @nr pages from zone @z, trying aligned windows from the top down. */
 static int palloc_grab_zone(struct zone *z, unsigned long nr, unsigned long *pfn_out)
 {
-	unsigned long step = max_t(unsigned long, pageblock_nr_pages, 1UL << (MAX_ORDER - 1));
+	unsigned long step = PALLOC_GRAB_STEP;
 	unsigned long start = z->zone_start_pfn, end = zone_end_pfn(z), pfn;
 	unsigned int tries = 0;
 
@@ -94,10 +152,7 @@ static int palloc_grab_zone(struct zone *z, unsigned long nr, unsigned long *pfn
 		return -ENOMEM;
 	for (pfn = ALIGN_DOWN(end - nr, step); pfn >= start && tries < PALLOC_GRAB_TRIES;
 	     pfn -= step, tries++) {
-		struct page *first = pfn_to_online_page(pfn);
-		struct page *last = pfn_to_online_page(pfn + nr - 1);
-
-		if (first && last && page_zone(first) == z && page_zone(last) == z &&
+		if (palloc_window_ok(z, pfn, nr) &&
 		    !alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE,
 					GFP_KERNEL | __GFP_NOWARN)) {
 			*pfn_out = pfn;
@@ -116,15 +171,17 @@ static int palloc_grab_zone(struct zone *z, unsigned long nr, unsigned long *pfn
  * palloc_backing_grab() - take a physically contiguous range from the kernel
  * @b: the backing to set up
  * @size: bytes, page aligned, non-zero
+ * @movable: ZONE_MOVABLE may be used too
  *
- * Searches every populated zone but ZONE_DMA of every online node, highest
- * first, for a window alloc_contig_range() can empty.
+ * Searches every populated zone but ZONE_DMA (and ZONE_MOVABLE unless
+ * @movable) of every online node, highest first, for a window
+ * alloc_contig_range() can empty.
  *
  * Context: Process context, may sleep for a long time (page migration).
  * Return: 0; -EINVAL for a bad size; -EINTR on a fatal signal; -ENOMEM when
  * no window could be taken.
  */
-int palloc_backing_grab(struct palloc_backing *b, u64 size)
+int palloc_backing_grab(struct palloc_backing *b, u64 size, bool movable)
 {
 	unsigned long nr = size >> PAGE_SHIFT, pfn;
 	int nid, zi, ret = -ENOMEM;
@@ -139,6 +196,8 @@ int palloc_backing_grab(struct palloc_backing *b, u64 size)
 			if (zi == ZONE_DMA)
 				continue;
 #endif
+			if (zi == ZONE_MOVABLE && !movable)
+				continue;
 			if (!populated_zone(z))
 				continue;
 			ret = palloc_grab_zone(z, nr, &pfn);
@@ -182,8 +241,9 @@ void palloc_backing_release(struct palloc_backing *b)
  * @start: first page
  * @npages: number of pages
  *
- * Context: Process context, may sleep: reschedules between chunks.
- * Return: 0.
+ * Context: Process context, may sleep: reschedules between chunks.  A
+ * fatal signal stops it between two chunks.
+ * Return: 0, or -EINTR (the pages are then not all zero).
  */
 int palloc_backing_zero(void *priv, u64 start, u64 npages)
 {
@@ -192,6 +252,8 @@ int palloc_backing_zero(void *priv, u64 start, u64 npages)
 	while (npages) {
 		u64 n = min_t(u64, npages, PALLOC_CHUNK_PAGES);
 
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		memset(b->va + (start << PAGE_SHIFT), 0, n << PAGE_SHIFT);
 		start += n;
 		npages -= n;

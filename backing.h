@@ -26,7 +26,7 @@ struct palloc_backing {
 };
 
 int palloc_backing_reserve(struct palloc_backing *b, phys_addr_t base, u64 size);
-int palloc_backing_grab(struct palloc_backing *b, u64 size);
+int palloc_backing_grab(struct palloc_backing *b, u64 size, bool movable);
 void palloc_backing_release(struct palloc_backing *b);
 int palloc_backing_zero(void *priv, u64 start, u64 npages);
 

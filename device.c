@@ -8,6 +8,15 @@
  * -EBUSY until the mapping is gone.  Pages are zeroed before they are
  * handed out unless the allocator knows all of them are zero already.
  *
+ * ALLOC publishes last, as cma_heap_allocate() does: the run is zeroed and
+ * its description copied out before it is recorded as owned, so no other
+ * thread of the file can map or free a run whose ALLOC may still fail.
+ *
+ * Mappings are VM_PFNMAP and filled by the fault handler one page at a
+ * time (vmf_insert_pfn()), so that splitting a mapping (partial munmap,
+ * mprotect) needs no per-VMA memtype bookkeeping: the pages' cache type is
+ * the one of the kernel's own mapping of the range (write-back).
+ *
  * Lock order: mmap_lock -> palloc_file.lock -> heap locks.  No user copy
  * happens under palloc_file.lock (a fault would take mmap_lock).
  */
@@ -22,6 +31,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
+#include <linux/pagemap.h>
 #include <linux/refcount.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -38,6 +48,7 @@
  * @owned: page ranges this file owns (entries are a marker value)
  * @maps: live &struct palloc_map of this file's mappings
  * @owned_pages: pages in @owned
+ * @phys_ok: the opener had CAP_SYS_ADMIN: ALLOC reports physical addresses
  */
 struct palloc_file {
 	struct palloc_dev *pd;
@@ -45,6 +56,7 @@ struct palloc_file {
 	struct maple_tree owned;
 	struct list_head maps;
 	u64 owned_pages;
+	bool phys_ok;
 };
 
 /**
@@ -139,37 +151,32 @@ static int palloc_ioctl_alloc(struct palloc_file *pf, void __user *uarg)
 		return ret;
 
 	/* No owner may see another's data: zero unless known zero. */
-	if (scav != a.npages || a.flags & PALLOC_ALLOC_ZERO)
-		palloc_backing_zero(&pd->backing, start, a.npages);
+	if (scav != a.npages || a.flags & PALLOC_ALLOC_ZERO) {
+		ret = palloc_backing_zero(&pd->backing, start, a.npages);
+		if (ret)
+			goto out_free;
+	}
+	a.offset = start << PAGE_SHIFT;
+	a.scavenged = scav;
+	a.phys = pf->phys_ok ? pd->backing.base + a.offset : 0;
+	if (copy_to_user(uarg, &a, sizeof(a))) {
+		ret = -EFAULT;
+		goto out_free;
+	}
 
+	/* Publish last: from here on other threads of the file may use the run. */
 	mutex_lock(&pf->lock);
 	ret = mtree_store_range(&pf->owned, start, start + a.npages - 1, PALLOC_OWNED,
-				GFP_KERNEL);
+				GFP_KERNEL_ACCOUNT);
 	if (!ret)
 		pf->owned_pages += a.npages;
 	mutex_unlock(&pf->lock);
 	if (ret)
 		goto out_free;
-
-	a.offset = start << PAGE_SHIFT;
-	a.scavenged = scav;
-	a.phys = capable(CAP_SYS_ADMIN) ? pd->backing.base + a.offset : 0;
-	if (copy_to_user(uarg, &a, sizeof(a))) {
-		ret = -EFAULT;
-		goto out_disown;
-	}
 	return 0;
 
-out_disown:
-	mutex_lock(&pf->lock);
-	ret = mtree_store_range(&pf->owned, start, start + a.npages - 1, NULL, GFP_KERNEL);
-	if (!ret)
-		pf->owned_pages -= a.npages;
-	mutex_unlock(&pf->lock);
-	if (ret)	/* no memory to disown: the run stays owned until close */
-		return -EFAULT;
-	ret = -EFAULT;
 out_free:
+	/* Never published: nobody else can have freed or mapped it. */
 	WARN_ON_ONCE(palloc_heap_free(pd->heap, start, a.npages));
 	return ret;
 }
@@ -223,8 +230,8 @@ static int palloc_ioctl_scavenge(struct palloc_file *pf, void __user *uarg)
 		return -EINVAL;
 	if (signal_pending(current))
 		return -EINTR;
-	s.released = palloc_heap_scavenge(pf->pd->heap, s.npages,
-					  s.flags & PALLOC_SCAVENGE_FORCE);
+	s.released = palloc_heap_scavenge_killable(pf->pd->heap, s.npages,
+						   s.flags & PALLOC_SCAVENGE_FORCE);
 	/* The pages are released either way; only the report is lost. */
 	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
 }
@@ -297,9 +304,25 @@ static void palloc_vm_close(struct vm_area_struct *vma)
 	mutex_unlock(&pf->lock);
 }
 
+/*
+ * Map one page of the run.  The pages stay owned while any VMA of the
+ * mapping exists (FREE is refused), so the pfn is always the file's.
+ */
+static vm_fault_t palloc_vm_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct palloc_map *m = vma->vm_private_data;
+	struct palloc_dev *pd = m->pf->pd;
+
+	if (vmf->pgoff < m->start || vmf->pgoff - m->start >= m->npages)
+		return VM_FAULT_SIGBUS;
+	return vmf_insert_pfn(vma, vmf->address, PHYS_PFN(pd->backing.base) + vmf->pgoff);
+}
+
 static const struct vm_operations_struct palloc_vm_ops = {
 	.open = palloc_vm_open,
 	.close = palloc_vm_close,
+	.fault = palloc_vm_fault,
 };
 
 static int palloc_mmap(struct file *file, struct vm_area_struct *vma)
@@ -310,11 +333,15 @@ static int palloc_mmap(struct file *file, struct vm_area_struct *vma)
 	struct palloc_map *m;
 	int ret;
 
-	if (!(vma->vm_flags & VM_SHARED))
-		return -EINVAL;	/* a private COW copy of device pages means nothing */
+	/*
+	 * A private COW copy of device pages means nothing.  VM_MAYSHARE, not
+	 * VM_SHARED: MAP_SHARED of an O_RDONLY file clears VM_SHARED.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
 	if (!palloc_pages_ok(pd, start, npages))
 		return -EINVAL;
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return -ENOMEM;
 
@@ -323,11 +350,7 @@ static int palloc_mmap(struct file *file, struct vm_area_struct *vma)
 		ret = -EACCES;
 		goto out_unlock;
 	}
-	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
-	ret = remap_pfn_range(vma, vma->vm_start, PHYS_PFN(pd->backing.base) + start,
-			      npages << PAGE_SHIFT, vma->vm_page_prot);
-	if (ret)
-		goto out_unlock;
+	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
 	m->pf = pf;
 	m->start = start;
 	m->npages = npages;
@@ -350,10 +373,12 @@ static int palloc_open(struct inode *inode, struct file *file)
 	struct palloc_dev *pd = container_of(file->private_data, struct palloc_dev, misc);
 	struct palloc_file *pf;
 
-	pf = kzalloc(sizeof(*pf), GFP_KERNEL);
+	pf = kzalloc(sizeof(*pf), GFP_KERNEL_ACCOUNT);
 	if (!pf)
 		return -ENOMEM;
 	pf->pd = pd;
+	/* Decided once, for the opener: not per call, not for the caller. */
+	pf->phys_ok = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
 	mutex_init(&pf->lock);
 	mt_init(&pf->owned);
 	INIT_LIST_HEAD(&pf->maps);
@@ -361,21 +386,43 @@ static int palloc_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Everything the file still owns goes back to the heap (dirty). */
+/* Owned ranges release() frees per pass over the tree. */
+#define PALLOC_RELEASE_BATCH	16
+
+/*
+ * Everything the file still owns goes back to the heap (dirty).  The tree
+ * is read PALLOC_RELEASE_BATCH ranges at a time under its lock; the heap
+ * frees and the erases happen outside it, with a reschedule per batch, so
+ * a file holding 100,000 runs keeps no lock for long.
+ */
 static int palloc_release(struct inode *inode, struct file *file)
 {
 	struct palloc_file *pf = file->private_data;
+	unsigned long start[PALLOC_RELEASE_BATCH], last[PALLOC_RELEASE_BATCH];
+	unsigned int n, k;
 	void *entry;
-
-	MA_STATE(mas, &pf->owned, 0, 0);
 
 	/* Mappings hold the file: none is left when release() runs. */
 	WARN_ON_ONCE(!list_empty(&pf->maps));
-	mas_lock(&mas);
-	mas_for_each(&mas, entry, ULONG_MAX)
-		WARN_ON_ONCE(palloc_heap_free(pf->pd->heap, mas.index,
-					      mas.last - mas.index + 1));
-	mas_unlock(&mas);
+	do {
+		MA_STATE(mas, &pf->owned, 0, 0);
+
+		n = 0;
+		mas_lock(&mas);
+		mas_for_each(&mas, entry, ULONG_MAX) {
+			start[n] = mas.index;
+			last[n] = mas.last;
+			if (++n == PALLOC_RELEASE_BATCH)
+				break;
+		}
+		mas_unlock(&mas);
+		for (k = 0; k < n; k++) {
+			WARN_ON_ONCE(palloc_heap_free(pf->pd->heap, start[k],
+						      last[k] - start[k] + 1));
+			mtree_erase(&pf->owned, start[k]);
+		}
+		cond_resched();
+	} while (n == PALLOC_RELEASE_BATCH);
 	mtree_destroy(&pf->owned);
 	mutex_destroy(&pf->lock);
 	kfree(pf);

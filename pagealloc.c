@@ -48,14 +48,60 @@
 /* Leaf summaries: 10-bit fields, enough for 0..512. */
 #define PALLOC_LEAF_BITS	10
 #define PALLOC_LEAF_MASK	((1U << PALLOC_LEAF_BITS) - 1)
-/* Entries an aligned search looks at before dropping the lock for a while. */
-#define PALLOC_ALIGN_BUDGET	4096
 /* Background scavenger: work slice and idle period. */
 #define PALLOC_SCAV_SLICE_NS	(1 * NSEC_PER_MSEC)
 #define PALLOC_SCAV_IDLE	(HZ)
 
 static void palloc_kick(struct palloc_heap *h, u64 dirty);
 static void palloc_scavenger_work(struct work_struct *work);
+
+/*
+ * The heap lock.  KUnit builds count the chunks each hold touches, so that
+ * a test can check the bound the header promises, and time the holds.
+ */
+static inline void palloc_lock(struct palloc_heap *h)
+	__acquires(&h->lock)
+{
+	spin_lock(&h->lock);
+#if IS_ENABLED(CONFIG_PALLOCBITS_KUNIT_TEST)
+	h->hold_chunks = 0;
+	h->hold_t0 = ktime_get_ns();
+#endif
+}
+
+static inline void palloc_unlock(struct palloc_heap *h)
+	__releases(&h->lock)
+{
+#if IS_ENABLED(CONFIG_PALLOCBITS_KUNIT_TEST)
+	h->hold_chunks_max = max(h->hold_chunks_max, h->hold_chunks);
+	h->hold_ns_max = max(h->hold_ns_max, ktime_get_ns() - h->hold_t0);
+#endif
+	spin_unlock(&h->lock);
+}
+
+/* Account @n chunks of work to the current hold (KUnit builds only). */
+static inline void palloc_hold_work(struct palloc_heap *h, unsigned long n)
+{
+#if IS_ENABLED(CONFIG_PALLOCBITS_KUNIT_TEST)
+	h->hold_chunks += n;
+#endif
+}
+
+/* Drop the heap lock for a moment: a lock break between two batches. */
+static void palloc_lock_break(struct palloc_heap *h)
+	__must_hold(&h->lock)
+{
+	palloc_unlock(h);
+	cond_resched();
+	palloc_lock(h);
+}
+
+/* Does [start, start + npages) overlap the reservation? */
+static bool palloc_resv_overlaps(const struct palloc_heap *h, u64 start, u64 npages)
+{
+	lockdep_assert_held(&h->lock);
+	return start < h->resv_end && h->resv_start < start + npages;
+}
 
 static inline unsigned int palloc_level_log_pages(const struct palloc_heap *h, unsigned int l)
 {
@@ -190,6 +236,7 @@ static bool palloc_freeable(struct palloc_heap *h, u64 start, u64 npages)
 
 		n = palloc_piece(p, start + npages, &ci, &i);
 		d = &h->chunks[ci];
+		palloc_hold_work(h, 1);
 		if (palloc_bits_popcnt_range(&d->alloc, i, n) != n ||
 		    palloc_bits_popcnt_range(&d->scav, i, n))
 			return false;
@@ -212,6 +259,7 @@ static u64 palloc_alloc_range(struct palloc_heap *h, u64 start, u64 npages)
 		n = palloc_piece(p, start + npages, &ci, &i);
 		struct palloc_data *d = &h->chunks[ci];
 
+		palloc_hold_work(h, 1);
 		scav += palloc_bits_popcnt_range(&d->scav, i, n);
 		if (n == PALLOC_CHUNK_PAGES)
 			palloc_data_alloc_all(d);
@@ -240,6 +288,7 @@ static void palloc_free_range(struct palloc_heap *h, u64 start, u64 npages, bool
 		n = palloc_piece(p, start + npages, &ci, &i);
 		struct palloc_data *d = &h->chunks[ci];
 
+		palloc_hold_work(h, 1);
 		palloc_bits_free(&d->alloc, i, n);
 		if (scavenged) {
 			palloc_bits_set_range(&d->scav, i, n);
@@ -451,7 +500,7 @@ static int palloc_find(struct palloc_heap *h, u64 npages, u64 align, u64 *from, 
 		.h = h, .npages = npages, .align = align,
 		.sa = *from, .hint = h->search_addr, .frontier = *from == h->search_addr,
 	};
-	unsigned int budget = PALLOC_ALIGN_BUDGET;
+	unsigned int budget = h->search_budget;
 
 	lockdep_assert_held(&h->lock);
 	q.st[0] = (struct palloc_scan){
@@ -469,10 +518,20 @@ static int palloc_find(struct palloc_heap *h, u64 npages, u64 align, u64 *from, 
 			continue;
 		}
 		if (align > 1 && !budget--) {
-			/* Resume at this entry: its base is past every entry seen. */
-			*from = max(*from, (u64)(s->blk + s->j) <<
-					   palloc_level_log_pages(h, q.l));
-			return -EAGAIN;
+			/*
+			 * Resume at this entry, or at the free run still open
+			 * before it: a fit may start there and end in this
+			 * entry or after it.  A resume point that is not past
+			 * *@from would repeat this search: go on instead.
+			 */
+			u64 resume = s->run_size ? s->run_base :
+				     (u64)(s->blk + s->j) << palloc_level_log_pages(h, q.l);
+
+			if (resume > *from) {
+				*from = resume;
+				return -EAGAIN;
+			}
+			budget = h->search_budget;
 		}
 		if (palloc_search_step(&q, at)) {
 			*hint = q.hint;
@@ -482,39 +541,38 @@ static int palloc_find(struct palloc_heap *h, u64 npages, u64 align, u64 *from, 
 }
 
 /*
+ * Index of cache @c's entry for the block at @base in h->cache_blocks: one
+ * entry per cache and block, so two caches may hold pages of one block.
+ */
+static unsigned long palloc_cache_index(const struct palloc_pcache *c, u64 base)
+{
+	return (unsigned long)(base / PALLOC_CACHE_PAGES) * nr_cpu_ids + c->cpu;
+}
+
+/*
  * Is any page of [start, start + npages) held free by a per-CPU cache?
- * Looks at the caches only if h->cached marks a chunk of the range; a
- * single-chunk range that no cache touches clears its stale mark.
+ * Looks only at the caches that hold a block of the range (h->cache_blocks),
+ * so the work is bounded by the range, not by the number of CPUs.
  */
 static bool palloc_cached(struct palloc_heap *h, u64 start, u64 npages)
 {
-	unsigned long first = start / PALLOC_CHUNK_PAGES;
-	unsigned long last = (start + npages - 1) / PALLOC_CHUNK_PAGES;
-	bool chunk_held = false;
-	int cpu;
+	unsigned long first = start / PALLOC_CACHE_PAGES;
+	unsigned long last = (start + npages - 1) / PALLOC_CACHE_PAGES;
+	struct palloc_pcache *c;
+	unsigned long idx;
 
 	lockdep_assert_held(&h->lock);
-	if (find_next_bit(h->cached, last + 1, first) > last)
-		return false;
-	for_each_possible_cpu(cpu) {
-		struct palloc_pcache *c = per_cpu_ptr(h->pcache, cpu);
+	xa_for_each_range(&h->cache_blocks, idx, c, first * nr_cpu_ids,
+			  last * nr_cpu_ids + nr_cpu_ids - 1) {
 		/* base only changes under h->lock; cache bits only drop without it. */
-		u64 cache = READ_ONCE(c->cache), base = c->base, lo, hi;
+		u64 base = (u64)(idx / nr_cpu_ids) * PALLOC_CACHE_PAGES;
+		u64 cache = READ_ONCE(c->cache);
+		u64 lo = max(start, base) - base;
+		u64 hi = min(start + npages, base + PALLOC_CACHE_PAGES) - base;
 
-		if (!cache)
-			continue;
-		if (base / PALLOC_CHUNK_PAGES == first)
-			chunk_held = true;
-		if (start >= base + PALLOC_CACHE_PAGES || start + npages <= base)
-			continue;
-		lo = max(start, base) - base;
-		hi = min(start + npages, base + PALLOC_CACHE_PAGES) - base;
-		if (cache & GENMASK_ULL(hi - 1, lo))
+		if (c->base == base && cache & GENMASK_ULL(hi - 1, lo))
 			return true;
 	}
-	/* Bits only rise under h->lock, so an empty cache stays empty here. */
-	if (first == last && !chunk_held)
-		__clear_bit(first, h->cached);
 	return false;
 }
 
@@ -552,6 +610,12 @@ struct palloc_heap *palloc_heap_create(u64 npages, palloc_release_t release, voi
 		return ERR_PTR(-ENOMEM);
 	spin_lock_init(&h->lock);
 	mutex_init(&h->scav_mutex);
+	mutex_init(&h->resv_mutex);
+	xa_init(&h->cache_blocks);
+	init_waitqueue_head(&h->inflight_wq);
+	atomic_set(&h->alloc_waiters, 0);
+	atomic64_set(&h->pages_cached, 0);
+	h->search_budget = PALLOC_ALIGN_BUDGET;
 	h->npages = npages;
 	h->nchunks = DIV_ROUND_UP(npages, PALLOC_CHUNK_PAGES);
 	h->release = release;
@@ -577,17 +641,20 @@ struct palloc_heap *palloc_heap_create(u64 npages, palloc_release_t release, voi
 		if (!h->sum[l])
 			goto out_free_sums;
 	}
-	h->dirty = bitmap_zalloc(h->nchunks, GFP_KERNEL);
+	/* 64 KiB at the largest range: kvcalloc, not an order-4 kmalloc. */
+	h->dirty = kvcalloc(BITS_TO_LONGS(h->nchunks), sizeof(long), GFP_KERNEL);
 	if (!h->dirty)
 		goto out_free_sums;
-	h->cached = bitmap_zalloc(h->nchunks, GFP_KERNEL);
-	if (!h->cached)
-		goto out_free_dirty;
 	h->pcache = alloc_percpu(struct palloc_pcache);
 	if (!h->pcache)
-		goto out_free_cached;
-	for_each_possible_cpu(cpu)
-		spin_lock_init(&per_cpu_ptr(h->pcache, cpu)->lock);
+		goto out_free_dirty;
+	for_each_possible_cpu(cpu) {
+		struct palloc_pcache *c = per_cpu_ptr(h->pcache, cpu);
+
+		spin_lock_init(&c->lock);
+		c->cpu = cpu;
+		c->base = U64_MAX;
+	}
 
 	/* Absent pages: allocated and scavenged; all-zero summaries say so. */
 	for (n = 0; n < h->nchunks; n++) {
@@ -600,10 +667,8 @@ struct palloc_heap *palloc_heap_create(u64 npages, palloc_release_t release, voi
 	INIT_DELAYED_WORK(&h->scavenger.work, palloc_scavenger_work);
 	return h;
 
-out_free_cached:
-	bitmap_free(h->cached);
 out_free_dirty:
-	bitmap_free(h->dirty);
+	kvfree(h->dirty);
 out_free_sums:
 	for (l = 0; l + 1 < nl; l++)
 		kvfree(h->sum[l]);
@@ -633,12 +698,13 @@ void palloc_heap_destroy(struct palloc_heap *h)
 	WRITE_ONCE(h->scavenger.stopping, true);
 	cancel_delayed_work_sync(&h->scavenger.work);
 	free_percpu(h->pcache);
-	bitmap_free(h->cached);
-	bitmap_free(h->dirty);
+	xa_destroy(&h->cache_blocks);
+	kvfree(h->dirty);
 	for (l = 0; l + 1 < h->nlevels; l++)
 		kvfree(h->sum[l]);
 	kvfree(h->leaf);
 	kvfree(h->chunks);
+	mutex_destroy(&h->resv_mutex);
 	mutex_destroy(&h->scav_mutex);
 	kfree(h);
 }
@@ -675,27 +741,26 @@ int palloc_heap_grow(struct palloc_heap *h, u64 start, u64 npages, bool scavenge
 	if (!palloc_range_ok(h, start, npages))
 		return -EINVAL;
 	/* Pass 0 checks that every page is absent, pass 1 frees them. */
-	spin_lock(&h->lock);
+	palloc_lock(h);
 	for (pass = 0; pass < 2; pass++) {
 		for (p = start; p < end; p += n) {
 			n = palloc_piece(p, end, &ci, &i);
 			if (!pass && (palloc_bits_popcnt_range(&h->chunks[ci].alloc, i, n) != n ||
 				      palloc_bits_popcnt_range(&h->chunks[ci].scav, i, n) != n)) {
-				spin_unlock(&h->lock);
+				palloc_unlock(h);
 				return -EINVAL;
 			}
+			if (!pass)
+				palloc_hold_work(h, 1);
 			if (pass) {
 				palloc_free_range(h, p, n, scavenged);
 				h->pages_total += n;
 			}
-			if (need_resched()) {
-				spin_unlock(&h->lock);
-				cond_resched();
-				spin_lock(&h->lock);
-			}
+			if (ci % PALLOC_BATCH_CHUNKS == PALLOC_BATCH_CHUNKS - 1)
+				palloc_lock_break(h);
 		}
 	}
-	spin_unlock(&h->lock);
+	palloc_unlock(h);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_grow);
@@ -703,10 +768,17 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_heap_grow);
 /*
  * The locked allocation path (Go's pageAlloc.alloc plus alignment).  An
  * aligned search that runs out of budget drops the lock, reschedules and
- * resumes where it stopped, against whatever the heap looks like then.
+ * resumes where it stopped, against whatever the heap looks like then.  A
+ * fit that overlaps the reservation of a large allocation in progress is
+ * skipped: no fit starts below it (first fit), so the search goes on from
+ * the reservation's end.
+ *
+ * With @reserve (a run larger than PALLOC_BATCH_PAGES, h->resv_mutex held)
+ * the run found becomes the reservation instead of being marked allocated;
+ * palloc_resv_fill() marks it.
  */
-static bool palloc_alloc_locked(struct palloc_heap *h, u64 npages, u64 align, u64 *start,
-				u64 *scav)
+static bool palloc_alloc_locked(struct palloc_heap *h, u64 npages, u64 align, bool reserve,
+				u64 *start, u64 *scav)
 	__must_hold(&h->lock)
 {
 	u64 sa = h->search_addr, from = sa, at, hint;
@@ -723,17 +795,23 @@ static bool palloc_alloc_locked(struct palloc_heap *h, u64 npages, u64 align, u6
 
 		idx = palloc_chunk_find(&palloc_chunk(h, sa)->alloc, base, npages, align,
 					sa % PALLOC_CHUNK_PAGES, &nsi);
-		if (idx != PALLOC_NOT_FOUND) {
+		if (idx != PALLOC_NOT_FOUND && !palloc_resv_overlaps(h, base + idx, npages)) {
 			at = base + idx;
 			hint = nsi == PALLOC_NOT_FOUND ? sa : base + nsi;
 			goto found;
 		}
 	}
-	while ((ret = palloc_find(h, npages, align, &from, &at, &hint)) == -EAGAIN) {
-		spin_unlock(&h->lock);
-		cond_resched();
-		spin_lock(&h->lock);
-		from = max(from, h->search_addr);
+	for (;;) {
+		ret = palloc_find(h, npages, align, &from, &at, &hint);
+		if (ret == -EAGAIN) {
+			palloc_lock_break(h);
+			from = max(from, h->search_addr);
+		} else if (ret > 0 && palloc_resv_overlaps(h, at, npages)) {
+			from = h->resv_end;
+			hint = h->search_addr;
+		} else {
+			break;
+		}
 		if (from >= h->npages)
 			return false;
 	}
@@ -744,50 +822,111 @@ static bool palloc_alloc_locked(struct palloc_heap *h, u64 npages, u64 align, u6
 	}
 found:
 	*start = at;
-	*scav = palloc_alloc_range(h, at, npages);
+	if (reserve) {
+		h->resv_start = at;
+		h->resv_end = at + npages;
+		*scav = 0;
+	} else {
+		*scav = palloc_alloc_range(h, at, npages);
+	}
 	h->search_addr = max(h->search_addr, hint);
 	return true;
+}
+
+/*
+ * Mark the reservation allocated, PALLOC_BATCH_PAGES at a time with lock
+ * breaks in between (palloc_alloc_range() for a large run).  Nothing else
+ * takes its pages meanwhile: searches, refills and the scavenger skip it,
+ * and frees refuse its pages, which are still free.
+ * Return: how many of the pages were scavenged.
+ */
+static u64 palloc_resv_fill(struct palloc_heap *h)
+	__must_hold(&h->lock)
+{
+	u64 scav = 0;
+
+	lockdep_assert_held(&h->lock);
+	lockdep_assert_held(&h->resv_mutex);
+	while (h->resv_start < h->resv_end) {
+		u64 p = h->resv_start;
+		u64 n = min(h->resv_end - p, PALLOC_BATCH_PAGES - p % PALLOC_CHUNK_PAGES);
+
+		scav += palloc_alloc_range(h, p, n);
+		h->resv_start = p + n;
+		if (h->resv_start < h->resv_end)
+			palloc_lock_break(h);
+	}
+	h->resv_start = 0;
+	h->resv_end = 0;
+	return scav;
+}
+
+/* Pages of the 64-page block at @base inside the reservation, as a mask. */
+static u64 palloc_resv_mask(const struct palloc_heap *h, u64 base)
+{
+	u64 lo, hi;
+
+	lockdep_assert_held(&h->lock);
+	if (!palloc_resv_overlaps(h, base, PALLOC_CACHE_PAGES))
+		return 0;
+	lo = max(h->resv_start, base) - base;
+	hi = min(h->resv_end, base + PALLOC_CACHE_PAGES) - base;
+	return GENMASK_ULL(hi - 1, lo);
 }
 
 /* Fill an empty per-CPU cache from the heap (Go's allocToCache). */
 static void palloc_cache_refill(struct palloc_heap *h, struct palloc_pcache *c)
 {
-	u64 sa, base, page, hint, from;
+	u64 sa, base, page, hint, from, cache;
 	struct palloc_data *d;
 	unsigned int idx;
 
 	lockdep_assert_held(&c->lock);
-	spin_lock(&h->lock);
+	palloc_lock(h);
+	if (c->base != U64_MAX) {
+		/* Emptied by takes: forget its old block. */
+		xa_erase(&h->cache_blocks, palloc_cache_index(c, c->base));
+		c->base = U64_MAX;
+	}
 	sa = h->search_addr;
 	if (sa >= h->npages)
 		goto out_unlock;
 	idx = h->leaf[sa / PALLOC_CHUNK_PAGES] ?
 	      palloc_bits_find1(&palloc_chunk(h, sa)->alloc, sa % PALLOC_CHUNK_PAGES) :
 	      PALLOC_NOT_FOUND;
-	if (idx != PALLOC_NOT_FOUND) {
-		page = sa - sa % PALLOC_CHUNK_PAGES + idx;
-	} else {
+	page = sa - sa % PALLOC_CHUNK_PAGES + idx;
+	if (idx == PALLOC_NOT_FOUND || palloc_resv_overlaps(h, page, 1)) {
 		from = sa;
-		if (palloc_find(h, 1, 1, &from, &page, &hint) <= 0) {
-			h->search_addr = h->npages;
-			goto out_unlock;
+		for (;;) {
+			if (palloc_find(h, 1, 1, &from, &page, &hint) <= 0) {
+				h->search_addr = h->npages;
+				goto out_unlock;
+			}
+			if (!palloc_resv_overlaps(h, page, 1))
+				break;
+			from = h->resv_end;
 		}
 	}
 	base = ALIGN_DOWN(page, PALLOC_CACHE_PAGES);
 	d = palloc_chunk(h, base);
 	idx = base % PALLOC_CHUNK_PAGES;
+	cache = ~palloc_bits_pages64(&d->alloc, idx) & ~palloc_resv_mask(h, base);
+	/* Record the block first: the one step that can fail. */
+	if (xa_err(xa_store(&h->cache_blocks, palloc_cache_index(c, base), c, GFP_NOWAIT)))
+		goto out_unlock;
+	palloc_hold_work(h, 1);
 	c->base = base;
-	__set_bit(base / PALLOC_CHUNK_PAGES, h->cached);
-	c->cache = ~palloc_bits_pages64(&d->alloc, idx);
+	c->cache = cache;
 	c->scav = palloc_bits_block64(&d->scav, idx) & c->cache;
 	palloc_bits_alloc_pages64(&d->alloc, idx, c->cache);
 	palloc_bits_clear_block64(&d->scav, idx, c->scav);
 	h->pages_free -= hweight64(c->cache);
 	h->pages_scav -= hweight64(c->scav);
+	atomic64_add(hweight64(c->cache), &h->pages_cached);
 	palloc_update(h, base / PALLOC_CHUNK_PAGES, base / PALLOC_CHUNK_PAGES);
 	h->search_addr = base + PALLOC_CACHE_PAGES - 1;
 out_unlock:
-	spin_unlock(&h->lock);
+	palloc_unlock(h);
 }
 
 /* Return a cache's pages to the heap (Go's pageCache.flush). */
@@ -795,27 +934,39 @@ static void palloc_cache_flush(struct palloc_heap *h, struct palloc_pcache *c)
 {
 	struct palloc_data *d;
 	unsigned int idx;
+	u64 cache;
 
 	lockdep_assert_held(&c->lock);
 	lockdep_assert_held(&h->lock);
-	if (!c->cache)
+	cache = c->cache;
+	if (!cache) {
+		/* Empty since its last take: forget the block. */
+		if (c->base != U64_MAX)
+			xa_erase(&h->cache_blocks, palloc_cache_index(c, c->base));
+		c->base = U64_MAX;
 		return;
+	}
+	palloc_hold_work(h, 1);
 	d = palloc_chunk(h, c->base);
 	idx = c->base % PALLOC_CHUNK_PAGES;
-	palloc_bits_clear_block64(&d->alloc, idx, c->cache);
+	palloc_bits_clear_block64(&d->alloc, idx, cache);
 	palloc_bits_set_block64(&d->scav, idx, c->scav);
-	if (c->cache & ~c->scav)
+	if (cache & ~c->scav)
 		set_bit(c->base / PALLOC_CHUNK_PAGES, h->dirty);
-	h->pages_free += hweight64(c->cache);
+	h->pages_free += hweight64(cache);
 	h->pages_scav += hweight64(c->scav);
+	atomic64_sub(hweight64(cache), &h->pages_cached);
 	h->search_addr = min(h->search_addr, c->base);
 	palloc_update(h, c->base / PALLOC_CHUNK_PAGES, c->base / PALLOC_CHUNK_PAGES);
+	xa_erase(&h->cache_blocks, palloc_cache_index(c, c->base));
+	c->base = U64_MAX;
 	c->cache = 0;
 	c->scav = 0;
 }
 
 /* Take @npages from a cache (Go's pageCache.alloc). */
-static bool palloc_cache_take(struct palloc_pcache *c, u64 npages, u64 *start, u64 *scav)
+static bool palloc_cache_take(struct palloc_heap *h, struct palloc_pcache *c, u64 npages,
+			      u64 *start, u64 *scav)
 {
 	unsigned int i;
 	u64 m;
@@ -827,26 +978,45 @@ static bool palloc_cache_take(struct palloc_pcache *c, u64 npages, u64 *start, u
 	m = GENMASK_ULL(i + npages - 1, i);
 	*start = c->base + i;
 	*scav = hweight64(c->scav & m);
-	c->cache &= ~m;
+	WRITE_ONCE(c->cache, c->cache & ~m);
 	c->scav &= ~m;
+	atomic64_sub(npages, &h->pages_cached);
 	c->allocs++;
 	c->pages += npages;
 	return true;
 }
 
-/* The per-CPU cache path: Go's mheap.allocSpan for npages < 16. */
+/*
+ * The per-CPU cache path: Go's mheap.allocSpan for npages < 16.  The cache
+ * is the one of the CPU this task runs on now; preemption stays enabled.
+ */
 static bool palloc_cache_alloc(struct palloc_heap *h, u64 npages, u64 *start, u64 *scav)
 {
-	struct palloc_pcache *c = get_cpu_ptr(h->pcache);
+	struct palloc_pcache *c = raw_cpu_ptr(h->pcache);
 	bool ok;
 
 	spin_lock(&c->lock);
 	if (!c->cache)
 		palloc_cache_refill(h, c);
-	ok = palloc_cache_take(c, npages, start, scav);
+	ok = palloc_cache_take(h, c, npages, start, scav);
 	spin_unlock(&c->lock);
-	put_cpu_ptr(h->pcache);
 	return ok;
+}
+
+/*
+ * Wait until the scavenger's in-flight run is back in the heap.  Its
+ * release is bounded (one run inside one chunk); the scavenger starts no
+ * new run while an allocation waits.  Return: 0, or -EINTR on a fatal
+ * signal.
+ */
+static int palloc_wait_inflight(struct palloc_heap *h)
+{
+	int ret;
+
+	atomic_inc(&h->alloc_waiters);
+	ret = wait_event_killable(h->inflight_wq, READ_ONCE(h->inflight_start) == U64_MAX);
+	atomic_dec(&h->alloc_waiters);
+	return ret ? -EINTR : 0;
 }
 
 /**
@@ -860,20 +1030,25 @@ static bool palloc_cache_alloc(struct palloc_heap *h, u64 npages, u64 *start, u6
  *
  * First fit: the lowest run (the lowest @align-aligned one), except that a
  * request of fewer than PALLOC_CACHE_MAX_ALLOC unaligned pages is served
- * from this CPU's page cache when it can be.  When the heap looks full the
- * per-CPU caches are flushed and the search is retried, so no free page is
- * stranded in a cache.
+ * from this CPU's page cache when it can be.  When no run fits, the per-CPU
+ * caches are flushed and the scavenger's in-flight run (pages being
+ * released, marked allocated meanwhile) is waited for, and the search is
+ * retried: -ENOMEM means that the free pages, cached and in-flight ones
+ * included, hold no fit.  A run of more than PALLOC_BATCH_PAGES is
+ * reserved first and marked allocated in batches with lock breaks.
  *
- * Context: Process context.  Takes and releases h->lock and a per-CPU cache
- * lock.  Work under the lock is bounded: an aligned search through a badly
- * fragmented heap drops the lock and reschedules every
- * PALLOC_ALIGN_BUDGET summaries, then resumes where it was.
+ * Context: Process context, may sleep.  Takes and releases h->lock, a
+ * per-CPU cache lock and, for large runs, h->resv_mutex.  Every hold of
+ * h->lock does bounded work: an aligned search through a badly fragmented
+ * heap drops the lock and reschedules every PALLOC_ALIGN_BUDGET summaries,
+ * then resumes where it was.
  * Return: 0; -EINVAL for @npages == 0, larger than the range, or @align not
- * a power of two; -ENOMEM when no run fits.
+ * a power of two; -ENOMEM when no run fits; -EINTR on a fatal signal.
  */
 int palloc_heap_alloc(struct palloc_heap *h, u64 npages, u64 align, u64 *start, u64 *scav)
 {
-	bool ok;
+	bool reserve = npages > PALLOC_BATCH_PAGES, flushed = false, ok;
+	int ret = 0;
 
 	if (!npages || npages > h->npages || !is_power_of_2(align) || align > h->npages)
 		return -EINVAL;
@@ -882,29 +1057,62 @@ int palloc_heap_alloc(struct palloc_heap *h, u64 npages, u64 align, u64 *start, 
 		trace_palloc_alloc(npages, align, *start, *scav, true);
 		return 0;
 	}
+	if (reserve && mutex_lock_killable(&h->resv_mutex))
+		return -EINTR;
 
-	spin_lock(&h->lock);
-	ok = palloc_alloc_locked(h, npages, align, start, scav);
-	if (!ok) {
-		/* Free pages may sit in per-CPU caches: return them and retry. */
-		spin_unlock(&h->lock);
-		palloc_heap_flush_caches(h);
-		spin_lock(&h->lock);
-		ok = palloc_alloc_locked(h, npages, align, start, scav);
+	palloc_lock(h);
+	for (;;) {
+		ok = palloc_alloc_locked(h, npages, align, reserve, start, scav);
+		if (ok)
+			break;
+		if (!flushed) {
+			/* Free pages may sit in per-CPU caches: return them. */
+			palloc_unlock(h);
+			palloc_heap_flush_caches(h);
+			flushed = true;
+		} else if (h->inflight_start != U64_MAX) {
+			/* Free pages may be in the scavenger's hands for a moment. */
+			palloc_unlock(h);
+			ret = palloc_wait_inflight(h);
+			if (ret)
+				goto out_unlock_resv;
+		} else {
+			break;
+		}
+		palloc_lock(h);
 	}
 	if (ok) {
+		if (reserve)
+			*scav = palloc_resv_fill(h);
 		h->allocs++;
-		spin_unlock(&h->lock);
+		palloc_unlock(h);
 		trace_palloc_alloc(npages, align, *start, *scav, false);
-		return 0;
+		goto out_unlock_resv;
 	}
 	h->alloc_failures++;
 	if (trace_palloc_alloc_fail_enabled())
 		trace_palloc_alloc_fail(npages, align, palloc_largest_free(h));
-	spin_unlock(&h->lock);
-	return -ENOMEM;
+	palloc_unlock(h);
+	ret = -ENOMEM;
+out_unlock_resv:
+	if (reserve)
+		mutex_unlock(&h->resv_mutex);
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_alloc);
+
+/* May [start, start + npages) be freed?  One hold's worth of checks. */
+static bool palloc_free_ok(struct palloc_heap *h, u64 start, u64 npages)
+{
+	bool scavenging;
+
+	lockdep_assert_held(&h->lock);
+	scavenging = h->inflight_start != U64_MAX &&
+		     start < h->inflight_start + h->inflight_npages &&
+		     h->inflight_start < start + npages;
+	return !scavenging && palloc_freeable(h, start, npages) &&
+	       !palloc_cached(h, start, npages);
+}
 
 /**
  * palloc_heap_free() - free a run of allocated pages
@@ -915,41 +1123,53 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_heap_alloc);
  * Any allocated run or part of one may be freed.  The pages become free and
  * dirty: freeing never marks pages scavenged.  Freeing a page that is not
  * allocated (free, held by a per-CPU cache, absent, or being scavenged) is
- * refused and changes nothing.
+ * refused and changes nothing.  A run of more than PALLOC_BATCH_PAGES is
+ * checked and then freed in batches, with lock breaks in between; its
+ * pages must not be freed by anyone else meanwhile (they are the caller's).
  *
- * Context: Process context.  Takes and releases h->lock.  Work is
- * proportional to @npages.
+ * Context: Process context, may sleep (large runs).  Takes and releases
+ * h->lock.  Work is proportional to @npages, at most PALLOC_BATCH_CHUNKS
+ * chunks per hold of the lock.
  * Return: 0, or -EINVAL for a range outside the heap or not all allocated.
  */
 int palloc_heap_free(struct palloc_heap *h, u64 start, u64 npages)
 {
-	bool scavenging;
-	u64 dirty;
+	u64 p, n, end = start + npages, dirty;
+	int pass;
 
 	if (!palloc_range_ok(h, start, npages)) {
-		spin_lock(&h->lock);
-		h->free_errors++;
-		spin_unlock(&h->lock);
-		trace_palloc_free(start, npages, -EINVAL);
-		return -EINVAL;
+		palloc_lock(h);
+		goto out_refused;
 	}
-	spin_lock(&h->lock);
-	scavenging = h->inflight_start != U64_MAX &&
-		     start < h->inflight_start + h->inflight_npages &&
-		     h->inflight_start < start + npages;
-	if (scavenging || !palloc_freeable(h, start, npages) || palloc_cached(h, start, npages)) {
-		h->free_errors++;
-		spin_unlock(&h->lock);
-		trace_palloc_free(start, npages, -EINVAL);
-		return -EINVAL;
+	/* Pass 0 checks every batch, pass 1 frees them (one pass if small). */
+	palloc_lock(h);
+	for (pass = npages <= PALLOC_BATCH_PAGES; pass < 2; pass++) {
+		for (p = start; p < end; p += n) {
+			n = min(end - p, PALLOC_BATCH_PAGES - p % PALLOC_CHUNK_PAGES);
+			if (!palloc_free_ok(h, p, n)) {
+				/* In pass 1 only if someone else freed our pages. */
+				goto out_refused;
+			}
+			if (pass)
+				palloc_free_range(h, p, n, false);
+			if (p + n < end)
+				palloc_lock_break(h);
+		}
+		if (!pass)
+			palloc_lock_break(h);
 	}
-	palloc_free_range(h, start, npages, false);
 	h->frees++;
 	dirty = h->pages_free - h->pages_scav;
-	spin_unlock(&h->lock);
+	palloc_unlock(h);
 	trace_palloc_free(start, npages, 0);
 	palloc_kick(h, dirty);
 	return 0;
+
+out_refused:
+	h->free_errors++;
+	palloc_unlock(h);
+	trace_palloc_free(start, npages, -EINVAL);
+	return -EINVAL;
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_free);
 
@@ -968,10 +1188,11 @@ void palloc_heap_flush_caches(struct palloc_heap *h)
 		struct palloc_pcache *c = per_cpu_ptr(h->pcache, cpu);
 
 		spin_lock(&c->lock);
-		spin_lock(&h->lock);
+		palloc_lock(h);
 		palloc_cache_flush(h, c);
-		spin_unlock(&h->lock);
+		palloc_unlock(h);
 		spin_unlock(&c->lock);
+		cond_resched();
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_flush_caches);
@@ -989,10 +1210,16 @@ static long palloc_scavenge_chunk(struct palloc_heap *h, unsigned long ci, u64 w
 	int ret = 0;
 
 	lockdep_assert_held(&h->scav_mutex);
-	spin_lock(&h->lock);
+	palloc_lock(h);
+	palloc_hold_work(h, 1);
+	if (palloc_resv_overlaps(h, base, PALLOC_CHUNK_PAGES)) {
+		/* Being allocated: its free pages are not free for long. */
+		palloc_unlock(h);
+		return 0;
+	}
 	if (!force && palloc_data_inuse(d) >= PALLOC_DENSE_PAGES) {
 		/* Dense: keep its huge page whole; free pages there are soon reused. */
-		spin_unlock(&h->lock);
+		palloc_unlock(h);
 		return 0;
 	}
 	idx = palloc_data_find_scavenge_candidate(d, PALLOC_CHUNK_PAGES - 1, 1,
@@ -1000,49 +1227,72 @@ static long palloc_scavenge_chunk(struct palloc_heap *h, unsigned long ci, u64 w
 						  PALLOC_CHUNK_PAGES, &n);
 	if (!n) {
 		clear_bit(ci, h->dirty);
-		spin_unlock(&h->lock);
+		palloc_unlock(h);
 		return 0;
 	}
 	/* Mark the run allocated, so the release can sleep without the lock. */
 	palloc_alloc_range(h, base + idx, n);
-	h->inflight_start = base + idx;
+	WRITE_ONCE(h->inflight_start, base + idx);
 	h->inflight_npages = n;
-	spin_unlock(&h->lock);
+	palloc_unlock(h);
 
 	if (h->release)
 		ret = h->release(h->release_priv, base + idx, n);
 
-	spin_lock(&h->lock);
-	h->inflight_start = U64_MAX;
+	palloc_lock(h);
+	WRITE_ONCE(h->inflight_start, U64_MAX);
 	h->inflight_npages = 0;
 	palloc_free_range(h, base + idx, n, ret == 0);
 	if (!ret)
 		h->pages_released += n;
-	spin_unlock(&h->lock);
+	palloc_unlock(h);
+	wake_up_all(&h->inflight_wq);
 	/* Not "ret ? ret : n": that is unsigned int, turning -EIO into 4294967291 pages. */
 	if (ret)
 		return ret;
 	return n;
 }
 
+/* How a scavenging pass takes h->scav_mutex. */
+enum palloc_scav_how {
+	PALLOC_SCAV_WAIT,	/* kernel callers: wait */
+	PALLOC_SCAV_KILLABLE,	/* on behalf of a process: a fatal signal stops it */
+	PALLOC_SCAV_TRY,	/* the background worker: never waits for another pass */
+};
+
 /*
  * One scavenging pass (see palloc_heap_scavenge()), which also stops once
- * ktime_get_ns() passes @deadline, between two released runs.
+ * ktime_get_ns() passes @deadline, between two released runs, while an
+ * allocation waits for the in-flight run, and (@how killable) on a fatal
+ * signal.
  */
-static u64 palloc_scavenge(struct palloc_heap *h, u64 npages, bool force, u64 deadline)
+static u64 palloc_scavenge(struct palloc_heap *h, u64 npages, bool force, u64 deadline,
+			   enum palloc_scav_how how)
 {
 	unsigned long limit = h->nchunks, ci;
 	u64 released = 0, t0 = ktime_get_ns();
 
 	if (!npages)
 		return 0;
+	if (how == PALLOC_SCAV_TRY) {
+		if (!mutex_trylock(&h->scav_mutex))
+			return 0;
+	} else if (how == PALLOC_SCAV_KILLABLE) {
+		if (mutex_lock_killable(&h->scav_mutex))
+			return 0;
+	} else {
+		mutex_lock(&h->scav_mutex);
+	}
 	palloc_heap_flush_caches(h);
-	mutex_lock(&h->scav_mutex);
-	spin_lock(&h->lock);
+	palloc_lock(h);
 	h->scavenge_runs++;
-	spin_unlock(&h->lock);
+	palloc_unlock(h);
 	while (released < npages && ktime_get_ns() < deadline) {
 		long n;
+
+		if (atomic_read(&h->alloc_waiters) ||
+		    (how == PALLOC_SCAV_KILLABLE && fatal_signal_pending(current)))
+			break;
 
 		ci = find_last_bit(h->dirty, limit);
 		if (ci >= limit)
@@ -1079,9 +1329,27 @@ static u64 palloc_scavenge(struct palloc_heap *h, u64 npages, bool force, u64 de
  */
 u64 palloc_heap_scavenge(struct palloc_heap *h, u64 npages, bool force)
 {
-	return palloc_scavenge(h, npages, force, U64_MAX);
+	return palloc_scavenge(h, npages, force, U64_MAX, PALLOC_SCAV_WAIT);
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_scavenge);
+
+/**
+ * palloc_heap_scavenge_killable() - palloc_heap_scavenge() for a process
+ * @h: the heap
+ * @npages: how many pages to release at most
+ * @force: also release pages of dense chunks
+ *
+ * As palloc_heap_scavenge(), but waiting for another pass and the pass
+ * itself stop at a fatal signal (checked once per chunk).
+ *
+ * Context: Process context, may sleep.  Takes h->scav_mutex killably.
+ * Return: the number of pages released.
+ */
+u64 palloc_heap_scavenge_killable(struct palloc_heap *h, u64 npages, bool force)
+{
+	return palloc_scavenge(h, npages, force, U64_MAX, PALLOC_SCAV_KILLABLE);
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_scavenge_killable);
 
 /**
  * palloc_heap_dirty_pages() - free pages that are not known zero
@@ -1094,9 +1362,9 @@ u64 palloc_heap_dirty_pages(struct palloc_heap *h)
 {
 	u64 n;
 
-	spin_lock(&h->lock);
+	palloc_lock(h);
 	n = h->pages_free - h->pages_scav;
-	spin_unlock(&h->lock);
+	palloc_unlock(h);
 	return n;
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_dirty_pages);
@@ -1113,7 +1381,8 @@ static void palloc_scavenger_work(struct work_struct *work)
 	/* One pass down the range for one slice of time, background rules. */
 	dirty = palloc_heap_dirty_pages(h);
 	if (dirty > goal)
-		got = palloc_scavenge(h, dirty - goal, false, t0 + PALLOC_SCAV_SLICE_NS);
+		got = palloc_scavenge(h, dirty - goal, false, t0 + PALLOC_SCAV_SLICE_NS,
+				      PALLOC_SCAV_TRY);
 	worked = ktime_get_ns() - t0;
 	WRITE_ONCE(sc->runs, sc->runs + 1);
 	WRITE_ONCE(sc->released, sc->released + got);
@@ -1173,29 +1442,28 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_heap_kick_scavenger);
  * @h: the heap
  * @st: out: the snapshot
  *
- * Context: Process context.  Takes and releases h->lock; the
- * largest free run is read from the root summaries, the cache counters from
- * each CPU (racy snapshots of monotonic counters).
+ * Every page count comes from one hold of h->lock, so the snapshot is
+ * consistent: pages_total = pages_inuse + pages_free + pages_cached +
+ * pages_scavenging.  (A cache take that runs meanwhile moves pages from
+ * cached to in use, which keeps the sum.)  Only cache_allocs is summed
+ * over the CPUs, outside the lock: a racy snapshot of monotonic counters.
+ *
+ * Context: Process context.  Takes and releases h->lock.
  */
 void palloc_heap_stats(struct palloc_heap *h, struct palloc_stats *st)
 {
-	u64 cache_allocs = 0, cached = 0;
+	u64 cache_allocs = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu) {
-		struct palloc_pcache *c = per_cpu_ptr(h->pcache, cpu);
-
+	for_each_possible_cpu(cpu)
 		/* racy read: a snapshot of a counter other CPUs move */
-		cache_allocs += data_race(c->allocs);
-		/* racy read: bits only drop without the heap lock */
-		cached += hweight64(data_race(c->cache));
-	}
-	spin_lock(&h->lock);
+		cache_allocs += data_race(per_cpu_ptr(h->pcache, cpu)->allocs);
+	palloc_lock(h);
 	*st = (struct palloc_stats){
 		.pages_total = h->pages_total,
 		.pages_free = h->pages_free,
 		.pages_scavenged = h->pages_scav,
-		.pages_cached = cached,
+		.pages_cached = atomic64_read(&h->pages_cached),
 		.pages_scavenging = h->inflight_npages,
 		.largest_free = palloc_largest_free(h),
 		.allocs = h->allocs + cache_allocs,
@@ -1206,7 +1474,7 @@ void palloc_heap_stats(struct palloc_heap *h, struct palloc_stats *st)
 		.pages_released = h->pages_released,
 		.scavenge_runs = h->scavenge_runs,
 	};
-	spin_unlock(&h->lock);
+	palloc_unlock(h);
 	st->pages_inuse = st->pages_total - st->pages_free - st->pages_cached -
 			  st->pages_scavenging;
 }
@@ -1240,7 +1508,8 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_heap_summary);
  * free.  Holds the lock for the whole walk: for tests
  * and debugging, not for production paths.
  *
- * Context: Process context.  Takes and releases h->lock.
+ * Context: Process context, may sleep.  Takes and releases h->resv_mutex
+ * and h->lock.
  * Return: 0, or -EUCLEAN at the first inconsistency (logged).
  */
 int palloc_heap_check(struct palloc_heap *h)
@@ -1252,7 +1521,9 @@ int palloc_heap_check(struct palloc_heap *h)
 	unsigned long ci, i;
 	int l, ret = 0;
 
-	spin_lock(&h->lock);
+	/* No large allocation half-marked: wait for it to finish. */
+	mutex_lock(&h->resv_mutex);
+	palloc_lock(h);
 	if (tail && (palloc_bits_popcnt_range(&last->alloc, t0, tail) != tail ||
 		     palloc_bits_popcnt_range(&last->scav, t0, tail) != tail)) {
 		pr_err("check: pages past the range's end are not absent\n");
@@ -1299,7 +1570,8 @@ int palloc_heap_check(struct palloc_heap *h)
 		ret = -EUCLEAN;
 	}
 out_unlock:
-	spin_unlock(&h->lock);
+	palloc_unlock(h);
+	mutex_unlock(&h->resv_mutex);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_check);

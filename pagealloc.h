@@ -12,7 +12,9 @@
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include "pallocbits.h"
 
@@ -34,6 +36,15 @@
  * entries of 2^21 pages, which a search may scan under the heap lock.
  */
 #define PALLOC_MAX_PAGES	BIT_ULL(30)
+/*
+ * Most chunks one hold of the heap lock marks allocated or free.  Longer
+ * runs are done in batches with the lock dropped in between (a 4 GiB run
+ * is 2048 chunks).
+ */
+#define PALLOC_BATCH_CHUNKS	64
+#define PALLOC_BATCH_PAGES	(PALLOC_BATCH_CHUNKS * PALLOC_CHUNK_PAGES)
+/* Entries an aligned search looks at before dropping the lock for a while. */
+#define PALLOC_ALIGN_BUDGET	4096
 
 /**
  * typedef palloc_release_t - release free pages (Go's sysUnused)
@@ -86,8 +97,12 @@ struct palloc_stats {
 /**
  * struct palloc_pcache - a per-CPU page cache (Go's pageCache)
  * @lock: protects the other fields.  Taken before the heap lock, never two
- *	cache locks at once.
- * @base: first page of the cached 64-page block
+ *	cache locks at once.  A task uses the cache of the CPU it started on
+ *	(raw_cpu_ptr()) with preemption enabled: after a migration it merely
+ *	uses another CPU's cache, under that cache's lock.  Nothing runs with
+ *	preemption disabled, so the locks may sleep on PREEMPT_RT.
+ * @cpu: the CPU this cache belongs to
+ * @base: first page of the cached 64-page block, U64_MAX when none
  * @cache: 1 = free page held by this cache (the block's pages are all
  *	allocated in the heap's bitmap while cached)
  * @scav: 1 = that page is scavenged; a subset of @cache
@@ -96,6 +111,7 @@ struct palloc_stats {
  */
 struct palloc_pcache {
 	spinlock_t lock;	/* protects this cache; nests outside palloc_heap.lock */
+	unsigned int cpu;
 	u64 base;
 	u64 cache;
 	u64 scav;
@@ -124,7 +140,9 @@ struct palloc_scavenger {
 /**
  * struct palloc_heap - a page allocator over pages [0, npages)
  * @lock: the heap lock.  Protects @chunks, the summaries, @search_addr,
- *	the in-flight scavenge run and every counter below it.
+ *	the in-flight scavenge run, the reservation and every counter below
+ *	it.  Every hold does work bounded by PALLOC_BATCH_CHUNKS chunks, a
+ *	tree descent, PALLOC_ALIGN_BUDGET summaries or one chunk's scan.
  * @npages: pages in the range
  * @nchunks: chunks covering the range
  * @nlevels: levels of the summary tree, leaves included
@@ -141,6 +159,10 @@ struct palloc_scavenger {
  * @pages_scav: free and scavenged pages in the bitmaps
  * @inflight_start: first page of the run being released, or U64_MAX
  * @inflight_npages: its length
+ * @resv_start: first page of a large allocation's run not yet marked
+ *	allocated; searches, cache refills and the scavenger skip
+ *	[@resv_start, @resv_end)
+ * @resv_end: end of that run (== @resv_start: no reservation)
  * @allocs: see &struct palloc_stats
  * @frees: see &struct palloc_stats
  * @alloc_failures: see &struct palloc_stats
@@ -149,13 +171,27 @@ struct palloc_scavenger {
  * @scavenge_runs: see &struct palloc_stats
  * @dirty: one bit per chunk that may hold free unscavenged pages (Go's
  *	scavenge index); atomic bitops, changed under @lock
- * @cached: one bit per chunk in which a per-CPU cache may hold free pages;
- *	set under @lock at refill, cleared lazily by palloc_cached()
+ * @pages_cached: free pages held by the per-CPU caches; changed under
+ *	@lock by refills and flushes, and by takes under a cache lock alone
+ *	(pages then go from cached to in use, which a snapshot under @lock
+ *	sees either way)
+ * @cache_blocks: the cache holding each cached 64-page block, by block
+ *	number (page / PALLOC_CACHE_PAGES); stored and erased under @lock
+ * @inflight_wq: woken when an in-flight scavenge run is back in the heap
+ * @alloc_waiters: allocations waiting for the in-flight run; the
+ *	scavenger starts no new run while there are any
+ * @search_budget: PALLOC_ALIGN_BUDGET (tests lower it to force resumes)
  * @scav_mutex: serialises scavengers, so one run at most is in flight
+ * @resv_mutex: serialises allocations larger than PALLOC_BATCH_PAGES, so
+ *	one reservation at most exists
  * @pcache: the per-CPU caches
  * @release: how to release pages, may be NULL (nothing to do)
  * @release_priv: its argument
  * @scavenger: the background scavenger
+ * @hold_chunks: (KUnit builds) chunks touched in the current hold of @lock
+ * @hold_chunks_max: (KUnit builds) the most chunks any hold touched
+ * @hold_t0: (KUnit builds) when the current hold began, ns
+ * @hold_ns_max: (KUnit builds) the longest hold, ns
  */
 struct palloc_heap {
 	spinlock_t lock;	/* protects the bitmaps, summaries and counters */
@@ -173,6 +209,8 @@ struct palloc_heap {
 	u64 pages_scav;
 	u64 inflight_start;
 	u64 inflight_npages;
+	u64 resv_start;
+	u64 resv_end;
 	u64 allocs;
 	u64 frees;
 	u64 alloc_failures;
@@ -181,12 +219,23 @@ struct palloc_heap {
 	u64 scavenge_runs;
 
 	unsigned long *dirty;
-	unsigned long *cached;
+	atomic64_t pages_cached;
+	struct xarray cache_blocks;
+	wait_queue_head_t inflight_wq;
+	atomic_t alloc_waiters;
+	unsigned int search_budget;
 	struct mutex scav_mutex;	/* one scavenger at a time */
+	struct mutex resv_mutex;	/* one large allocation at a time */
 	struct palloc_pcache __percpu *pcache;
 	palloc_release_t release;
 	void *release_priv;
 	struct palloc_scavenger scavenger;
+#if IS_ENABLED(CONFIG_PALLOCBITS_KUNIT_TEST)
+	unsigned long hold_chunks;
+	unsigned long hold_chunks_max;
+	u64 hold_t0;
+	u64 hold_ns_max;
+#endif
 };
 
 /*
@@ -218,6 +267,7 @@ int palloc_heap_grow(struct palloc_heap *h, u64 start, u64 npages, bool scavenge
 int palloc_heap_alloc(struct palloc_heap *h, u64 npages, u64 align, u64 *start, u64 *scav);
 int palloc_heap_free(struct palloc_heap *h, u64 start, u64 npages);
 u64 palloc_heap_scavenge(struct palloc_heap *h, u64 npages, bool force);
+u64 palloc_heap_scavenge_killable(struct palloc_heap *h, u64 npages, bool force);
 void palloc_heap_flush_caches(struct palloc_heap *h);
 void palloc_heap_stats(struct palloc_heap *h, struct palloc_stats *st);
 u64 palloc_heap_dirty_pages(struct palloc_heap *h);

@@ -12,6 +12,8 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/notifier.h>
+#include <linux/suspend.h>
 #include <linux/sizes.h>
 
 #include "palloc_dev.h"
@@ -25,6 +27,10 @@ static unsigned long long size = SZ_64M;
 module_param(size, ullong, 0400);
 MODULE_PARM_DESC(size, "Bytes in the range, page aligned (default 64 MiB)");
 
+static bool grab_movable;
+module_param(grab_movable, bool, 0400);
+MODULE_PARM_DESC(grab_movable, "Grabbed mode may take ZONE_MOVABLE memory, which then cannot be offlined (default N)");
+
 static unsigned int goal_percent = 10;
 module_param(goal_percent, uint, 0400);
 MODULE_PARM_DESC(goal_percent, "Background scavenger: keep free unzeroed memory at most this % of the range (0..100, default 10)");
@@ -33,7 +39,29 @@ static unsigned int budget_percent = 1;
 module_param(budget_percent, uint, 0400);
 MODULE_PARM_DESC(budget_percent, "Background scavenger: CPU share it may use, % of one CPU (1..100, default 1)");
 
+#ifndef CONFIG_64BIT
+#error "pallocbits needs a 64-bit kernel: grabbed ranges are used through the direct map"
+#endif
+
 static struct palloc_dev palloc_dev;
+
+/*
+ * Hibernation does not save reserved memory: after a resume the runs would
+ * have lost their contents and pages the heap knows to be zero (scavenged)
+ * would hold whatever the boot kernel left there.  Refuse it while a
+ * reserved range is loaded.  A grabbed range is RAM and is saved.
+ */
+static int palloc_pm_notify(struct notifier_block *nb, unsigned long action, void *data)
+{
+	if (action != PM_HIBERNATION_PREPARE)
+		return NOTIFY_DONE;
+	pr_warn("hibernation refused: the reserved range would not survive it; unload pallocbits first\n");
+	return notifier_from_errno(-EBUSY);
+}
+
+static struct notifier_block palloc_pm_nb = {
+	.notifier_call = palloc_pm_notify,
+};
 
 static int __init palloc_init(void)
 {
@@ -52,7 +80,7 @@ static int __init palloc_init(void)
 	if (base)
 		ret = palloc_backing_reserve(&pd->backing, base, size);
 	else
-		ret = palloc_backing_grab(&pd->backing, size);
+		ret = palloc_backing_grab(&pd->backing, size, grab_movable);
 	if (ret)
 		return ret;
 	npages = pd->backing.npages;
@@ -70,14 +98,22 @@ static int __init palloc_init(void)
 
 	pd->debugfs = palloc_debugfs_create(pd->heap, pd->backing.mode == PALLOC_MODE_RESERVED ?
 					    "reserved" : "grabbed");
+	if (pd->backing.mode == PALLOC_MODE_RESERVED) {
+		ret = register_pm_notifier(&palloc_pm_nb);
+		if (ret)
+			goto out_remove_debugfs;
+	}
 	ret = palloc_device_register(pd);
 	if (ret)
-		goto out_remove_debugfs;
+		goto out_unregister_pm;
 	pr_info("%s range %pa, %llu pages, /dev/%s ready\n",
 		pd->backing.mode == PALLOC_MODE_RESERVED ? "reserved" : "grabbed",
 		&pd->backing.base, npages, KBUILD_MODNAME);
 	return 0;
 
+out_unregister_pm:
+	if (pd->backing.mode == PALLOC_MODE_RESERVED)
+		unregister_pm_notifier(&palloc_pm_nb);
 out_remove_debugfs:
 	debugfs_remove_recursive(pd->debugfs);
 out_destroy_heap:
@@ -92,6 +128,8 @@ static void __exit palloc_exit(void)
 	struct palloc_dev *pd = &palloc_dev;
 
 	palloc_device_unregister(pd);
+	if (pd->backing.mode == PALLOC_MODE_RESERVED)
+		unregister_pm_notifier(&palloc_pm_nb);
 	debugfs_remove_recursive(pd->debugfs);
 	palloc_heap_destroy(pd->heap);
 	palloc_backing_release(&pd->backing);

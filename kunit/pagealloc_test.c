@@ -2668,6 +2668,7 @@ struct pa_worker {
 	struct task_struct *task;
 	struct rnd_state rs;
 	struct completion turn;	/* one CPU: this thread's turn to run */
+	unsigned int lent;	/* turns handed on without waiting (see pa_release_owner) */
 	bool finished;
 	struct completion done;
 };
@@ -2696,16 +2697,16 @@ struct pa_conc {
 /*
  * On one CPU without preemption the threads would run one after the other:
  * there a thread runs a few operations, hands the CPU to a random other
- * unfinished thread and waits for its turn.  With several CPUs they run
- * freely.
+ * unfinished thread and waits for its turn (unless !@wait: then both run).
+ * With several CPUs they run freely.
  */
-static void pa_pass(struct pa_worker *w, bool finished)
+static bool pa_pass(struct pa_worker *w, bool finished, bool wait)
 {
 	struct pa_conc *c = w->c;
 	unsigned int k, start;
 
 	if (!c->baton)
-		return;
+		return false;
 	if (finished)
 		WRITE_ONCE(w->finished, true);
 	start = pa_rnd(&w->rs, PA_THREADS);
@@ -2718,9 +2719,10 @@ static void pa_pass(struct pa_worker *w, bool finished)
 		}
 	}
 	if (k == PA_THREADS && !finished)
-		return;		/* the last one running */
-	if (!finished)
+		return false;	/* the last one running */
+	if (!finished && wait)
 		wait_for_completion(&w->turn);
+	return k < PA_THREADS;
 }
 
 /* Take ownership of [start, start + n): a bit already set is a page owned twice. */
@@ -2764,8 +2766,15 @@ static int pa_release_owner(struct pa_fix *fx, u64 start, u64 npages)
 	atomic_inc(&fx->probes);
 	for (k = 0; k < PA_THREADS; k++) {
 		if (c->w[k].task == current) {
+			/*
+			 * Wake another thread but do not wait for the turn to
+			 * come back here: it may be an allocation that waits
+			 * for this very run.  The worker waits for it once the
+			 * scavenge is over, so that one thread runs at a time.
+			 */
 			atomic_inc(&c->handoffs);
-			pa_pass(&c->w[k], false);
+			if (pa_pass(&c->w[k], false, false))
+				c->w[k].lent++;
 		}
 	}
 	cond_resched();
@@ -2832,6 +2841,8 @@ static int pa_worker_fn(void *arg)
 		} else if (!w->id && op >= 98) {
 			atomic64_add(palloc_heap_scavenge(c->h, 1 + pa_rnd(&w->rs, 2048),
 							  pa_rnd(&w->rs, 2)), &c->scavenged);
+			for (; w->lent; w->lent--)
+				wait_for_completion(&w->turn);
 		} else {
 			pa_worker_alloc(w, live, &nlive);
 		}
@@ -2839,13 +2850,13 @@ static int pa_worker_fn(void *arg)
 			atomic_inc(&c->switches);
 		if (!burst--) {
 			burst = pa_rnd(&w->rs, 8);
-			pa_pass(w, false);
+			pa_pass(w, false, true);
 		}
 		cond_resched();
 	}
 	while (nlive--)
 		pa_worker_free(c, live[nlive].start, live[nlive].n);
-	pa_pass(w, true);
+	pa_pass(w, true, true);
 	kthread_complete_and_exit(&w->done, 0);
 }
 

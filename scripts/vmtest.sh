@@ -141,7 +141,10 @@ t1=$(date +%s.%N)
 # memmap=SIZE$BASE: the $ is literal (escaped inside double quotes).
 size_mib=$(( RES_SIZE / 1048576 ))
 cmdline="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=1"
-cmdline="$cmdline memmap=${size_mib}M\$$RES_BASE pb_base=$RES_BASE pb_size=$RES_SIZE"
+# movablecore: the top of RAM is ZONE_MOVABLE, which grabbed mode must
+# leave alone unless grab_movable=1 (tests/init.sh checks both).
+cmdline="$cmdline memmap=${size_mib}M\$$RES_BASE movablecore=256M"
+cmdline="$cmdline pb_base=$RES_BASE pb_size=$RES_SIZE"
 cmdline="$cmdline pb_mode=$what pb_stress=$PB_STRESS"
 [ -z "$extra" ] || cmdline="$cmdline $extra"
 cmdline="$cmdline $APPEND"

@@ -157,8 +157,10 @@ tracepoint_checks() {
 	fi
 	echo > $T/trace
 	echo 1 > $T/events/pallocbits/enable
-	# The whole range cannot fit while 3 pages are held: an ENOMEM.
-	printf 'alloc 3\nalloc 40\nfree @2\n- alloc %s\nfree @1\nscavenge 64 --force\n' \
+	# A scavenge first flushes the per-CPU caches (earlier tests leave them
+	# fragmented), so that "alloc 3" refills one: path=cache.  The whole
+	# range cannot fit while 3 pages are held: an ENOMEM.
+	printf 'scavenge 1\nalloc 3\nalloc 40\nfree @2\n- alloc %s\nfree @1\nscavenge 64 --force\n' \
 		"$(stat_of npages)" >/tmp/trace.pb
 	pallocctl -f /tmp/trace.pb >/dev/null 2>&1
 	echo 0 > $T/events/pallocbits/enable
@@ -269,6 +271,7 @@ tests() {
 		after_vmtest reserved
 		pallocctl_checks
 		tracepoint_checks
+		hibernation_refused
 		rmmod_while_open
 		check "rmmod (reserved)" rmmod pallocbits
 		if grep -q pallocbits /proc/iomem; then
@@ -286,9 +289,17 @@ tests() {
 		check "/dev/pallocbits exists" test -c /dev/pallocbits
 		run_vmtest grabbed "" "$grab_size"
 		after_vmtest grabbed
+		grab_zone_check 0
 		check "rmmod (self-grabbed)" rmmod pallocbits
 	else
 		fail "insmod self-grabbed size=$grab_size"
+	fi
+	if insmod $KO size="$grab_size" grab_movable=1; then
+		pass "insmod self-grabbed size=$grab_size grab_movable=1"
+		grab_zone_check 1
+		check "rmmod (self-grabbed, grab_movable=1)" rmmod pallocbits
+	else
+		fail "insmod self-grabbed size=$grab_size grab_movable=1"
 	fi
 
 	# --- invalid parameters: insmod must fail and leave nothing behind ---
@@ -300,10 +311,56 @@ tests() {
 	bad_insmod "size 0" base="$base" size=0
 	bad_insmod "goal_percent 101" base="$base" size="$size" goal_percent=101
 	bad_insmod "budget_percent 0" base="$base" size="$size" budget_percent=0
+	# Not reserved memory (finding 5): a hole above RAM, and a device's BAR.
+	bad_insmod "a range with no memory behind it" base=0x100000000 size=0x400000
+	bar=$(sed -n 's/^ *\([0-9a-f]*\)-[0-9a-f]* : 0000:00:02\.0$/\1/p' /proc/iomem | head -n 1)
+	if [ -n "$bar" ]; then
+		bad_insmod "the VGA device's BAR 0x$bar" base="0x$bar" size=0x100000
+	else
+		fail "found a PCI BAR of 0000:00:02.0 in /proc/iomem"
+	fi
 
 	# --- and it still loads after all that ---
 	check "insmod reserved again" insmod $KO base="$base" size="$size"
 	check "rmmod again" rmmod pallocbits
+}
+
+# Where the grabbed range lies against ZONE_MOVABLE (finding 6): outside it
+# unless grab_movable=1 ($1), inside it then.  The guest boots with
+# movablecore= so that the top of RAM is ZONE_MOVABLE.
+grab_zone_check() {
+	mstart=$(awk '/^Node 0, zone +Movable/ { m = 1 } m && /start_pfn:/ { print $2; exit }' /proc/zoneinfo)
+	gbase=$(dmesg | sed -n 's/.*pallocbits: grabbed range \(0x[0-9a-f]*\),.*/\1/p' | tail -n 1)
+	if [ -z "$mstart" ] || [ "$mstart" = 0 ] || [ -z "$gbase" ]; then
+		fail "grabbed range ($gbase) and ZONE_MOVABLE (start_pfn $mstart) found"
+		return
+	fi
+	gpfn=$((gbase >> 12))
+	npages=$((grab_size >> 12))
+	if [ "$1" = 0 ]; then
+		check "grabbed pfns $gpfn+$npages stay below ZONE_MOVABLE ($mstart)" \
+			test $((gpfn + npages)) -le "$mstart"
+	else
+		check "grab_movable=1: grabbed pfn $gpfn is in ZONE_MOVABLE ($mstart)" \
+			test "$gpfn" -ge "$mstart"
+	fi
+}
+
+# Reserved mode refuses hibernation (finding 13): the range is not saved.
+# pm_test=freezer stops a hibernation that gets past the notifiers right
+# after freezing tasks, so a missing refusal costs seconds, not the guest.
+hibernation_refused() {
+	if ! grep -qw disk /sys/power/state 2>/dev/null || [ ! -w /sys/power/pm_test ]; then
+		say "hibernation check skipped: no hibernation or no pm_test in this kernel"
+		return
+	fi
+	echo freezer >/sys/power/pm_test
+	if echo disk >/sys/power/state 2>/tmp/hib.err; then
+		fail "hibernation is refused while a reserved range is loaded"
+	else
+		pass "hibernation is refused while a reserved range is loaded: $(cat /tmp/hib.err)"
+	fi
+	echo none >/sys/power/pm_test
 }
 
 bad_insmod() {

@@ -17,8 +17,20 @@
  * A run, or any part of one, stays owned while it is mapped: PALLOC_IOC_FREE
  * of pages that are mapped fails with EBUSY, and a mapping keeps every page
  * it was created with busy until all of it is unmapped (a partial munmap()
- * frees nothing).  When a FREE range is both partly unowned and mapped,
- * EINVAL wins.  Mappings are not inherited across fork().
+ * frees nothing).  Mappings may be split (munmap() or mprotect() of a part)
+ * and moved (mremap()), not grown.  When a FREE range is both partly
+ * unowned and mapped, EINVAL wins.  Mappings are not inherited across
+ * fork().
+ *
+ * The open mode decides only what mappings may do: a file opened O_RDONLY
+ * may use every ioctl, and maps its runs with PROT_READ and MAP_SHARED; a
+ * writable shared mapping of it (or mprotect() to PROT_WRITE) fails with
+ * EACCES.  Whether PALLOC_IOC_ALLOC reports physical addresses is decided
+ * once, when the file is opened: by CAP_SYS_ADMIN of the opener.
+ *
+ * A run becomes the file's only when PALLOC_IOC_ALLOC succeeds: until
+ * then no thread can map or free it, and a failed ALLOC (for example
+ * EFAULT copying the result out) leaves nothing allocated.
  *
  * Every structure has only __u64 fields, no implicit padding, and reserved
  * fields that must be zero; unknown flag bits are refused with EINVAL, so
@@ -174,12 +186,16 @@ struct palloc_ioc_stats {
  * Allocate @npages contiguous pages, first fit, owned by this open file.
  * The pages read as zero.
  *
- * Context: Process context; may sleep while pages are zeroed.
+ * Context: Process context; may sleep while pages are zeroed, and while
+ * free pages are briefly held by the background scavenger.
  * Return: 0, or -1 with errno
  *  * EINVAL - @npages is 0 or larger than the range, @align is not a power
  *    of two or larger than the range, unknown @flags, or @reserved not zero;
- *  * ENOMEM - no free run fits, or no memory for bookkeeping;
- *  * EFAULT - bad pointer; nothing was allocated.
+ *  * ENOMEM - no free run fits (free pages held in per-CPU caches or by the
+ *    scavenger count as free), or no memory for bookkeeping;
+ *  * EINTR - a fatal signal arrived (the caller is being killed);
+ *  * EFAULT - bad pointer.
+ *  Nothing is allocated on error.
  */
 #define PALLOC_IOC_ALLOC	_IOWR(PALLOC_IOC_MAGIC, 0x01, struct palloc_ioc_alloc)
 
@@ -211,6 +227,7 @@ struct palloc_ioc_stats {
  *  * EINVAL - @npages is 0, unknown @flags, or @reserved not zero;
  *  * EINTR - a signal arrived before the pass started;
  *  * EFAULT - bad pointer.
+ *  A fatal signal ends the pass early (once per 2 MiB chunk).
  */
 #define PALLOC_IOC_SCAVENGE	_IOWR(PALLOC_IOC_MAGIC, 0x03, struct palloc_ioc_scavenge)
 
