@@ -3,13 +3,20 @@
 #
 # Pack the initramfs for the QEMU whole-module tests (uncompressed newc cpio):
 #
-#   mkinitramfs OUT.cpio INIT MODULE.ko PROGRAM...
+#   mkinitramfs [-k EXTRA.ko]... OUT.cpio INIT MODULE.ko PROGRAM...
 #
 # busybox-static with its applet links, the module as /pallocbits.ko, each
-# PROGRAM (static binaries) in /bin, and INIT as /init.
+# PROGRAM (static binaries) in /bin, each EXTRA.ko (kernel modules the tests
+# need, e.g. loop.ko) in /lib/modules/extra/, and INIT as /init.
 set -eu
+extra_ko=""
+while [ "${1:-}" = -k ]; do
+	[ $# -ge 2 ] || break
+	extra_ko="$extra_ko $2"
+	shift 2
+done
 if [ $# -lt 3 ]; then
-	echo "usage: $0 OUT.cpio INIT MODULE.ko [PROGRAM...]" >&2
+	echo "usage: $0 [-k EXTRA.ko]... OUT.cpio INIT MODULE.ko [PROGRAM...]" >&2
 	exit 2
 fi
 out=$1
@@ -35,6 +42,10 @@ for applet in $("$busybox" --list); do
 	ln -sf busybox "$root/bin/$applet"
 done
 cp "$ko" "$root/pallocbits.ko"
+for x in $extra_ko; do
+	mkdir -p "$root/lib/modules/extra"
+	cp "$x" "$root/lib/modules/extra/"
+done
 for prog in "$@"; do
 	cp "$prog" "$root/bin/"
 done

@@ -39,7 +39,8 @@
 # ~85 s on rt), RES_BASE (0x40000000), RES_SIZE (0x4000000),
 # PB_STRESS (5 s), APPEND (extra kernel parameters, e.g. slub_debug=FZPU),
 # KVER (Debian kernel version to boot), LOCK_WAIT (30 s for the kernel build
-# lock).
+# lock), EXTRA_KO (kernel modules to add to the initramfs, default
+# kernel/drivers/block/loop.ko; see below).
 set -eu
 PROJ=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${PALLOC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pallocbits}
@@ -138,7 +139,30 @@ gcc -static -O2 -Wall -I"$PROJ" -I"$KSRC/tools/testing/selftests" -o "$OUT/vmtes
 	"$PROJ/tests/vmtest.c" || infra "building tests/vmtest.c"
 gcc -static -O2 -Wall -I"$PROJ" -o "$OUT/pallocctl" "$PROJ/tools/pallocctl.c" ||
 	infra "building tools/pallocctl.c"
-"$PROJ/scripts/mkinitramfs.sh" "$OUT/initramfs.cpio" "$PROJ/tests/init.sh" \
+# Kernel modules the tests need besides ours (EXTRA_KO: paths under
+# lib/modules/VERSION/; the loop driver gives vmtest's O_DIRECT tests a block
+# device), taken from the image package of the kernel booted, extracted once
+# into $CACHE/vm/modules-VERSION.  A kernel without a package there (a custom
+# build) gets none; tests/init.sh skips a module the kernel already has.
+kver=$(basename "$VMLINUX" | sed 's/^vmlinux-//')
+deb=$(find "$CACHE/vm" -maxdepth 1 -name "linux-image-$kver*_amd64.deb" | head -n 1)
+kodir=$CACHE/vm/modules-$kver
+extra_ko=""
+for rel in ${EXTRA_KO-kernel/drivers/block/loop.ko}; do
+	[ -n "$deb" ] || break
+	if [ ! -s "$kodir/$rel" ]; then
+		tmp=$(mktemp -d "$CACHE/vm/tmp.XXXXXX")
+		dpkg-deb --fsys-tarfile "$deb" |
+			tar -x -C "$tmp" --strip-components=4 "./lib/modules/$kver/$rel" ||
+			infra "extracting $rel from $deb"
+		mkdir -p "$(dirname "$kodir/$rel")"
+		mv "$tmp/$rel" "$kodir/$rel"
+		rm -rf "$tmp"
+	fi
+	extra_ko="$extra_ko -k $kodir/$rel"
+done
+# shellcheck disable=SC2086 # $extra_ko is a list of options
+"$PROJ/scripts/mkinitramfs.sh" $extra_ko "$OUT/initramfs.cpio" "$PROJ/tests/init.sh" \
 	"$KO" "$OUT/vmtest" "$OUT/pallocctl" || infra "mkinitramfs"
 t1=$(date +%s.%N)
 

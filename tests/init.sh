@@ -257,7 +257,21 @@ demo() {
 	check "rmmod" rmmod pallocbits
 }
 
+# Kernel modules scripts/mkinitramfs.sh packed besides ours (the loop driver
+# for vmtest's O_DIRECT tests): load each one the kernel does not have yet,
+# built in (a debug kernel) or loaded.
+load_extra_modules() {
+	for ko in /lib/modules/extra/*.ko; do
+		[ -e "$ko" ] || continue
+		name=$(basename "$ko" .ko)
+		[ "$name" = loop ] && [ -e /dev/loop-control ] && continue
+		[ -d "/sys/module/$name" ] && continue
+		check "insmod $name (for vmtest)" insmod "$ko"
+	done
+}
+
 tests() {
+	load_extra_modules
 	say "reserved range base=$base size=$size, RAM probe $ram"
 	grep -i -E 'reserved|pallocbits' /proc/iomem | head -n 20
 

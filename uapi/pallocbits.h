@@ -241,4 +241,79 @@ struct palloc_ioc_stats {
  */
 #define PALLOC_IOC_STATS	_IOR(PALLOC_IOC_MAGIC, 0x04, struct palloc_ioc_stats)
 
+/**
+ * DOC: What a process sees
+ *
+ * A mapping is a shared mapping of the run's physical pages (VM_IO |
+ * VM_PFNMAP, each page mapped on first access): loads and stores work, and
+ * so does everything that makes the kernel copy to or from it like any
+ * other memory (read() into it, write() from it, ioctl argument structures
+ * in it).  It has no page structures to pin, so what must pin user pages
+ * refuses it:
+ *
+ *  * O_DIRECT read() or write() with the buffer in a mapping: EFAULT,
+ *    nothing transferred.  On a block device, a buffer that starts in
+ *    ordinary memory and runs into a mapping is transferred whole: the
+ *    ordinary part directly, the rest through the page cache.
+ *  * vmsplice() of a mapping into a pipe: EFAULT, nothing queued;
+ *    vmsplice() from a pipe into a mapping copies, and works.
+ *  * io_uring fixed buffers (IORING_REGISTER_BUFFERS) in a mapping: EFAULT.
+ *  * process_vm_readv() and process_vm_writev() with a mapping as the
+ *    remote buffer: EFAULT; as the local buffer they work.
+ *  * /proc/PID/mem read and write, ptrace(PTRACE_PEEKDATA/POKEDATA) at a
+ *    mapping: EIO.  Debuggers cannot read a mapping.
+ *  * futex() on a word in a mapping: without FUTEX_PRIVATE_FLAG, EFAULT
+ *    (wait and wake); private futexes work.  Process-shared mutexes,
+ *    condition variables and semaphores cannot sleep on a word in a
+ *    mapping: do not put them there.
+ *
+ * madvise(): MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_COLD,
+ * MADV_PAGEOUT, MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_DOFORK and
+ * MADV_WIPEONFORK fail with EINVAL, MADV_REMOVE with ENODEV, MADV_HWPOISON
+ * and MADV_SOFT_OFFLINE with EFAULT: nothing is dropped, the pages stay
+ * mapped with their data, and FREE stays EBUSY.  The hints (MADV_NORMAL,
+ * MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTFORK,
+ * MADV_KEEPONFORK, MADV_DONTDUMP, MADV_[NO]HUGEPAGE, MADV_[UN]MERGEABLE)
+ * succeed.  mlock(), munlock() and MAP_LOCKED succeed.  msync() with
+ * MS_SYNC fails with EINVAL (there is nothing to write back to); MS_ASYNC
+ * and MS_INVALIDATE succeed.
+ *
+ * fork(): the child does not get the mapping (an access at its address is
+ * SIGSEGV, and MADV_DOFORK cannot change that), but it shares the open file:
+ * it may mmap() the run itself and then sees the same pages.  Its exit, or
+ * its close() of the file, frees nothing while the parent holds the file.
+ *
+ * mprotect() works as on any shared file mapping (PROT_EXEC is allowed;
+ * PROT_NONE or PROT_READ make the denied accesses SIGSEGV).  mremap():
+ * moving works and the pages stay busy; growing fails with EFAULT, even
+ * over pages the file owns, and so does duplicating (old_size 0);
+ * MREMAP_DONTUNMAP fails with EINVAL; shrinking works and, like a partial
+ * munmap(), keeps every page of the mapping busy until all is unmapped.
+ *
+ * mmap(): the length is rounded up to whole pages, each of which must be
+ * owned (EACCES); an offset that is not page aligned or a length of 0 is
+ * EINVAL; MAP_PRIVATE and MAP_HUGETLB are EINVAL; MAP_SHARED_VALIDATE works,
+ * with MAP_SYNC it is EOPNOTSUPP; PROT_EXEC, PROT_NONE and MAP_POPULATE
+ * work.  A file opened O_WRONLY uses every ioctl but cannot be mapped
+ * (EACCES: mmap() needs a file open for reading).
+ *
+ * /proc/PID/maps shows a mapping with the device's path and the run's
+ * offset; smaps shows Rss 0 kB (the pages do not count as the process's
+ * memory) and VmFlags io, dc (not copied on fork), de (not expandable), dd
+ * (not in core dumps) and pf.  /proc/PID/pagemap shows its pages as not
+ * present, without a frame number, even to CAP_SYS_ADMIN: the physical
+ * address is only in &palloc_ioc_alloc.phys (for a file opened with
+ * CAP_SYS_ADMIN).
+ *
+ * The device file itself: read(), write(), pread(), pwrite(), fsync(),
+ * ftruncate() and splice() from it fail with EINVAL, fallocate() with
+ * ENODEV; lseek() succeeds and does nothing (returns 0); poll() reports it
+ * always readable and writable.
+ *
+ * close() of the file on one thread while others are inside ioctls or
+ * mmap() on it: the calls in progress complete (the file lives until they
+ * return), later ones fail with EBADF, mappings already made keep working,
+ * and everything the file owned is freed when the last of them lets go.
+ */
+
 #endif /* _UAPI_LINUX_PALLOCBITS_H */
