@@ -125,44 +125,57 @@ out_release_region:
  * May alloc_contig_range() be tried on [pfn, pfn + nr) of zone @z?  Every
  * page online, in @z, not reserved and not a huge page: the checks of the
  * kernel's pfn_range_valid_contig(), which is not exported.
+ * Return: ULONG_MAX if so, else the highest pfn of the window that fails.
  */
-static bool palloc_window_ok(struct zone *z, unsigned long pfn, unsigned long nr)
+static unsigned long palloc_window_bad(struct zone *z, unsigned long pfn, unsigned long nr)
 {
 	unsigned long i;
 
-	for (i = pfn; i < pfn + nr; i++) {
+	for (i = pfn + nr; i-- > pfn;) {
 		struct page *page = pfn_to_online_page(i);
 
 		if (!page || page_zone(page) != z || PageReserved(page) || PageHuge(page))
-			return false;
+			return i;
 		if (!(i % PALLOC_CHUNK_PAGES))
 			cond_resched();
 	}
-	return true;
+	return ULONG_MAX;
 }
 
-/* Take @nr pages from zone @z, trying aligned windows from the top down. */
+/*
+ * Take @nr pages from zone @z, trying aligned windows from the top down.  A
+ * window with a page that cannot be taken is skipped together with every
+ * window holding that page, without counting as a try.
+ */
 static int palloc_grab_zone(struct zone *z, unsigned long nr, unsigned long *pfn_out)
 {
 	unsigned long step = PALLOC_GRAB_STEP;
-	unsigned long start = z->zone_start_pfn, end = zone_end_pfn(z), pfn;
+	unsigned long start = z->zone_start_pfn, end = zone_end_pfn(z), pfn, bad;
 	unsigned int tries = 0;
 
 	if (end - start < nr)
 		return -ENOMEM;
-	for (pfn = ALIGN_DOWN(end - nr, step); pfn >= start && tries < PALLOC_GRAB_TRIES;
-	     pfn -= step, tries++) {
-		if (palloc_window_ok(z, pfn, nr) &&
-		    !alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE,
-					GFP_KERNEL | __GFP_NOWARN)) {
+	pfn = ALIGN_DOWN(end - nr, step);
+	while (pfn >= start && tries < PALLOC_GRAB_TRIES) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		bad = palloc_window_bad(z, pfn, nr);
+		if (bad != ULONG_MAX) {
+			/* The next window must end at or below the bad page. */
+			if (bad < start + nr)
+				break;
+			pfn = ALIGN_DOWN(bad - nr, step);
+			continue;
+		}
+		tries++;
+		if (!alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE, GFP_KERNEL | __GFP_NOWARN)) {
 			*pfn_out = pfn;
 			return 0;
 		}
-		if (fatal_signal_pending(current))
-			return -EINTR;
 		cond_resched();
-		if (pfn < step)
+		if (pfn < start + step)
 			break;
+		pfn -= step;
 	}
 	return -ENOMEM;
 }
