@@ -2841,8 +2841,13 @@ static int pa_worker_fn(void *arg)
 		} else if (!w->id && op >= 98) {
 			atomic64_add(palloc_heap_scavenge(c->h, 1 + pa_rnd(&w->rs, 2048),
 							  pa_rnd(&w->rs, 2)), &c->scavenged);
+			/*
+			 * Take the lent turns back.  Bounded: a turn completed
+			 * for a thread that then finished is lost, and waiting
+			 * for it would never end.
+			 */
 			for (; w->lent; w->lent--)
-				wait_for_completion(&w->turn);
+				wait_for_completion_timeout(&w->turn, msecs_to_jiffies(100));
 		} else {
 			pa_worker_alloc(w, live, &nlive);
 		}
