@@ -168,7 +168,8 @@ static int palloc_grab_zone(struct zone *z, unsigned long nr, unsigned long *pfn
 			continue;
 		}
 		tries++;
-		if (!alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE, GFP_KERNEL | __GFP_NOWARN)) {
+		if (!alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE,
+					GFP_KERNEL | __GFP_NOWARN)) {
 			*pfn_out = pfn;
 			return 0;
 		}
