@@ -97,6 +97,33 @@ static void large_run_hold_bounded(struct kunit *test)
 }
 
 /*
+ * A refused free changes nothing, also when the range is one batch long but
+ * straddles chunks so that it would take two batches: a run of up to
+ * PALLOC_BATCH_PAGES is checked and freed in one hold.
+ */
+static void refused_free_of_one_batch_changes_nothing(struct kunit *test)
+{
+	const u64 b = PALLOC_BATCH_PAGES;
+	struct palloc_heap *h = pb_heap(test, 2 * b, NULL, NULL);
+	struct palloc_stats st;
+	u64 first, run, scav;
+
+	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, 500, 1, &first, &scav), 0);
+	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, b - 1, 1, &run, &scav), 0);
+	KUNIT_ASSERT_EQ(test, run, 500);
+	/* One page past the run is free: the whole free must be refused. */
+	KUNIT_EXPECT_EQ(test, palloc_heap_free(h, run, b), -EINVAL);
+	palloc_heap_stats(h, &st);
+	KUNIT_EXPECT_EQ(test, st.pages_inuse, 500 + b - 1);
+	KUNIT_EXPECT_EQ(test, palloc_heap_check(h), 0);
+	KUNIT_EXPECT_EQ(test, palloc_heap_free(h, run, b - 1), 0);
+	KUNIT_EXPECT_EQ(test, palloc_heap_free(h, first, 500), 0);
+	palloc_heap_stats(h, &st);
+	KUNIT_EXPECT_EQ(test, st.pages_inuse, 0);
+	palloc_heap_destroy(h);
+}
+
+/*
  * Finding 3, the other case: 100,000 single-page runs (per-CPU cache path)
  * freed one after another, as release() of a file holding them does.  Each
  * free is its own short hold; the worst one is printed.
@@ -286,6 +313,7 @@ static void scavenge_stops_on_fatal_signal(struct kunit *test)
 static struct kunit_case palloc_bounded_cases[] = {
 	KUNIT_CASE(large_run_hold_bounded),
 	KUNIT_CASE(many_single_pages_hold_bounded),
+	KUNIT_CASE(refused_free_of_one_batch_changes_nothing),
 	KUNIT_CASE(aligned_search_resumes_open_run),
 	KUNIT_CASE(alloc_waits_for_inflight_release),
 	KUNIT_CASE(scavenge_stops_on_fatal_signal),
