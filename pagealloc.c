@@ -874,6 +874,16 @@ static u64 palloc_resv_mask(const struct palloc_heap *h, u64 base)
 	return GENMASK_ULL(hi - 1, lo);
 }
 
+/* The cache holds no block any more: drop its h->cache_blocks entry. */
+static void palloc_cache_forget(struct palloc_heap *h, struct palloc_pcache *c)
+{
+	lockdep_assert_held(&h->lock);
+	if (c->base == U64_MAX)
+		return;
+	xa_erase(&h->cache_blocks, palloc_cache_index(c, c->base));
+	c->base = U64_MAX;
+}
+
 /* Fill an empty per-CPU cache from the heap (Go's allocToCache). */
 static void palloc_cache_refill(struct palloc_heap *h, struct palloc_pcache *c)
 {
@@ -883,11 +893,7 @@ static void palloc_cache_refill(struct palloc_heap *h, struct palloc_pcache *c)
 
 	lockdep_assert_held(&c->lock);
 	palloc_lock(h);
-	if (c->base != U64_MAX) {
-		/* Emptied by takes: forget its old block. */
-		xa_erase(&h->cache_blocks, palloc_cache_index(c, c->base));
-		c->base = U64_MAX;
-	}
+	palloc_cache_forget(h, c);	/* emptied by takes */
 	sa = h->search_addr;
 	if (sa >= h->npages)
 		goto out_unlock;
@@ -939,13 +945,8 @@ static void palloc_cache_flush(struct palloc_heap *h, struct palloc_pcache *c)
 	lockdep_assert_held(&c->lock);
 	lockdep_assert_held(&h->lock);
 	cache = c->cache;
-	if (!cache) {
-		/* Empty since its last take: forget the block. */
-		if (c->base != U64_MAX)
-			xa_erase(&h->cache_blocks, palloc_cache_index(c, c->base));
-		c->base = U64_MAX;
-		return;
-	}
+	if (!cache)
+		goto out_forget;	/* empty since its last take */
 	palloc_hold_work(h, 1);
 	d = palloc_chunk(h, c->base);
 	idx = c->base % PALLOC_CHUNK_PAGES;
@@ -958,10 +959,10 @@ static void palloc_cache_flush(struct palloc_heap *h, struct palloc_pcache *c)
 	atomic64_sub(hweight64(cache), &h->pages_cached);
 	h->search_addr = min(h->search_addr, c->base);
 	palloc_update(h, c->base / PALLOC_CHUNK_PAGES, c->base / PALLOC_CHUNK_PAGES);
-	xa_erase(&h->cache_blocks, palloc_cache_index(c, c->base));
-	c->base = U64_MAX;
 	c->cache = 0;
 	c->scav = 0;
+out_forget:
+	palloc_cache_forget(h, c);
 }
 
 /* Take @npages from a cache (Go's pageCache.alloc). */
