@@ -79,7 +79,7 @@ measure() {
 	echo "bench: userspace core-function benchmark"
 	make -s -C "$PROJ" user
 	# shellcheck disable=SC2046 # a list of flags
-	if ${CC:-cc} -O2 -Wall -Wextra -Werror -std=gnu11 $(make -s -C "$PROJ" print-user-cflags) \
+	if ${CC:-cc} -O2 -Wall -Wextra -Werror -std=gnu11 $(make -s --no-print-directory -C "$PROJ" print-user-cflags) \
 		-o "$OUT/user_bench" "$PROJ/bench/user_bench.c" "$PROJ/build/user/libpallocbits.a" &&
 		"$OUT/user_bench" >"$OUT/user.txt"; then
 		sed -n 's/^PBENCH /U /p' "$OUT/user.txt" >>"$OUT/records.txt"

@@ -58,7 +58,7 @@ no_warnings() {
 
 user_example() {
 	make -s -C "$PROJ" user &&
-	cc -O2 -Wall -Wextra -Werror $(make -s -C "$PROJ" print-user-cflags) \
+	cc -O2 -Wall -Wextra -Werror $(make -s --no-print-directory -C "$PROJ" print-user-cflags) \
 		-o "$PROJ/build/user/example" "$PROJ/user/example.c" \
 		"$PROJ/build/user/libpallocbits.a" &&
 	"$PROJ/build/user/example"

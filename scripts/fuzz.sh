@@ -29,7 +29,7 @@ esac
 mkdir -p "$OUT"
 
 CFLAGS="-g -O2 -std=gnu11 -Wall -Wextra -Werror -fno-sanitize-recover=all \
-	$(make -s -C "$PROJ" print-user-cflags)"
+	$(make -s --no-print-directory -C "$PROJ" print-user-cflags)"
 compile() {
 	# shellcheck disable=SC2086 # CFLAGS is a list of words
 	$CC $CFLAGS '-DKBUILD_MODNAME="pallocbits"' "$@"

@@ -30,7 +30,7 @@ mkdir -p "$OUT"
 
 # The C side: the userspace library and the vector generator.
 make -s -C "$PROJ" user
-CFLAGS=$(make -s -C "$PROJ" print-user-cflags)
+CFLAGS=$(make -s --no-print-directory -C "$PROJ" print-user-cflags)
 # shellcheck disable=SC2086 # CFLAGS is a list of flags
 ${CC:-cc} -O2 -Wall -Wextra -Werror $CFLAGS -o "$OUT/vectors" \
 	"$ORACLE_SRC/vectors.c" "$PROJ/build/user/libpallocbits.a"
