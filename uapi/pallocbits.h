@@ -14,13 +14,16 @@
  * offset, MAP_SHARED.  mmap() fails with EACCES when a page of the mapping
  * is not owned by the file, with EINVAL for MAP_PRIVATE (a copy-on-write
  * copy of device pages means nothing) or a mapping past the range's end.
- * A run, or any part of one, stays owned while it is mapped: PALLOC_IOC_FREE
- * of pages that are mapped fails with EBUSY, and a mapping keeps every page
- * it was created with busy until all of it is unmapped (a partial munmap()
- * frees nothing).  Mappings may be split (munmap() or mprotect() of a part)
- * and moved (mremap()), not grown.  When a FREE range is both partly
- * unowned and mapped, EINVAL wins.  Mappings are not inherited across
- * fork().
+ * A run is one refcounted object: the file's record, every mapping of it
+ * and its dma-buf (PALLOC_IOC_EXPORT) each hold it, and its pages go back
+ * to the allocator only when the last holder lets go.  PALLOC_IOC_FREE of
+ * a whole run drops the file's hold, even while the run is mapped; FREE of
+ * a part of a mapped or exported run fails with EBUSY.  A mapping holds
+ * every run it was created over until all of it is unmapped (a partial
+ * munmap() frees nothing).  Mappings may be split (munmap() or mprotect()
+ * of a part) and moved (mremap()), not grown.  When a FREE range is both
+ * partly unowned and mapped, EINVAL wins.  Mappings are not inherited
+ * across fork().
  *
  * The open mode decides only what mappings may do: a file opened O_RDONLY
  * may use every ioctl, and maps its runs with PROT_READ and MAP_SHARED; a
@@ -41,10 +44,16 @@
 #define _UAPI_LINUX_PALLOCBITS_H
 
 #include <linux/const.h>
+#include <linux/fcntl.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define PALLOC_ABI_VERSION	1
+/*
+ * 2: runs are refcounted objects; FREE of a whole run that is mapped or
+ * exported drops the file's reference instead of failing with EBUSY;
+ * PALLOC_IOC_EXPORT; PALLOC_ALLOC_WC; STATS runs, runs_exported, pages_held.
+ */
+#define PALLOC_ABI_VERSION	2
 #define PALLOC_IOC_MAGIC	0xB8
 
 /* How the physical range was obtained (palloc_ioc_info.mode, palloc_ioc_stats.mode). */
@@ -54,7 +63,16 @@
 /* palloc_ioc_alloc.flags */
 /* Zero every page, even pages already known to be zero. */
 #define PALLOC_ALLOC_ZERO	_BITULL(0)
-#define PALLOC_ALLOC_FLAGS	PALLOC_ALLOC_ZERO
+/*
+ * Write-combining: every mapping of the run (mmap() of the device or of its
+ * dma-buf, and the kernel's own) is write-combined, not write-back, for
+ * the run's whole life.  Grabbed mode only (EOPNOTSUPP in reserved mode).
+ */
+#define PALLOC_ALLOC_WC		_BITULL(1)
+#define PALLOC_ALLOC_FLAGS	(PALLOC_ALLOC_ZERO | PALLOC_ALLOC_WC)
+
+/* palloc_ioc_export.fd_flags: the open flags of the new dma-buf file. */
+#define PALLOC_EXPORT_FD_FLAGS	(O_ACCMODE | O_CLOEXEC)
 
 /* palloc_ioc_scavenge.flags */
 /* Also release free pages of nearly full (dense) chunks. */
@@ -149,6 +167,11 @@ struct palloc_ioc_scavenge {
  * @pages_released: pages released by scavenging, ever
  * @scavenge_runs: scavenging passes, ever
  * @owned_pages: pages this file owns
+ * @runs: live runs, all files (a run lives while anyone holds it)
+ * @runs_exported: runs with a live dma-buf (PALLOC_IOC_EXPORT or the
+ *	dma-heap node)
+ * @pages_held: pages of runs that no file owns any more but that are still
+ *	held: by a mapping, a dma-buf or an importer
  * @reserved: zero
  */
 struct palloc_ioc_stats {
@@ -167,7 +190,29 @@ struct palloc_ioc_stats {
 	__u64 pages_released;
 	__u64 scavenge_runs;
 	__u64 owned_pages;
-	__u64 reserved[5];
+	__u64 runs;
+	__u64 runs_exported;
+	__u64 pages_held;
+	__u64 reserved[2];
+};
+
+/**
+ * struct palloc_ioc_export - a dma-buf of a run this file owns
+ * @offset: (in) byte offset of the run, as PALLOC_IOC_ALLOC returned it
+ * @npages: (in) pages of the run: the whole run, as allocated
+ * @fd_flags: (in) PALLOC_EXPORT_FD_FLAGS bits: O_RDONLY, O_WRONLY or
+ *	O_RDWR, and O_CLOEXEC (as &struct dma_heap_allocation_data.fd_flags)
+ * @flags: (in) zero
+ * @fd: (out) the dma-buf's file descriptor
+ * @reserved: (in) zero
+ */
+struct palloc_ioc_export {
+	__u64 offset;
+	__u64 npages;
+	__u64 fd_flags;
+	__u64 flags;
+	__u64 fd;
+	__u64 reserved[3];
 };
 
 /**
@@ -184,13 +229,17 @@ struct palloc_ioc_stats {
  * DOC: PALLOC_IOC_ALLOC
  *
  * Allocate @npages contiguous pages, first fit, owned by this open file.
- * The pages read as zero.
+ * The pages read as zero.  The run is one object from now on: FREE,
+ * mmap() and PALLOC_IOC_EXPORT name it by its offset.
  *
  * Context: Process context; may sleep while pages are zeroed, and while
  * free pages are briefly held by the background scavenger.
  * Return: 0, or -1 with errno
  *  * EINVAL - @npages is 0 or larger than the range, @align is not a power
  *    of two or larger than the range, unknown @flags, or @reserved not zero;
+ *  * EOPNOTSUPP - PALLOC_ALLOC_WC in reserved mode: the kernel keeps one
+ *    write-back mapping of the whole range (for zeroing), and x86's PAT
+ *    allows no second, different cache type for the same memory;
  *  * ENOMEM - no free run fits (free pages held in per-CPU caches or by the
  *    scavenger count as free), or no memory for bookkeeping;
  *  * EINTR - a fatal signal arrived (the caller is being killed);
@@ -202,14 +251,23 @@ struct palloc_ioc_stats {
 /**
  * DOC: PALLOC_IOC_FREE
  *
- * Free pages this file owns: a run, a part of one, or adjacent runs.
+ * Drop this file's hold on pages it owns: a run, a part of one, or adjacent
+ * runs.  The file no longer owns them (it cannot map or export them again).
+ * A run goes back to the allocator when its last holder lets go: the file,
+ * each mapping of it (through the device or its dma-buf), its dma-buf's
+ * file descriptors and the importers attached to it.  So FREE of a whole
+ * run that is still mapped or exported succeeds and frees nothing yet: the
+ * mapping keeps working, the dma-buf stays valid, and STATS counts the run
+ * in @pages_held until the last holder is gone.  A part of a run can only
+ * be freed while the file is the run's only holder.
  *
  * Context: Process context.
  * Return: 0, or -1 with errno
  *  * EINVAL - @npages is 0, @offset is not page aligned, the range
  *    overflows or leaves the device, a page is not owned by this file,
  *    @flags or @reserved not zero;
- *  * EBUSY - a page of the range is mapped;
+ *  * EBUSY - the range covers only a part of a run that is mapped or
+ *    exported;
  *  * ENOMEM - no memory to split the ownership record;
  *  * EFAULT - bad pointer.
  *  Nothing changes on error.
@@ -242,6 +300,46 @@ struct palloc_ioc_stats {
 #define PALLOC_IOC_STATS	_IOR(PALLOC_IOC_MAGIC, 0x04, struct palloc_ioc_stats)
 
 /**
+ * DOC: PALLOC_IOC_EXPORT
+ * Make a dma-buf of a whole run this file owns, and return its file
+ * descriptor in @fd.  The dma-buf holds the run: it stays allocated while
+ * the dma-buf's file is open anywhere (any process it was passed to, with
+ * SCM_RIGHTS for example), mapped, or attached to a device, whatever the
+ * owning file does.  FREE of the run only drops the file's hold.  A run
+ * has at most one dma-buf at a time; dup() its descriptor to share it.
+ * Once the dma-buf is gone, the run may be exported again.
+ * The dma-buf supports mmap() (MAP_SHARED only: EINVAL for MAP_PRIVATE;
+ * the run's cache type), DMA_BUF_IOCTL_SYNC, and importing drivers: the
+ * run is one DMA segment for each device that attaches (two or more only
+ * for runs of 2 GiB and more, each segment 2 GiB but the last).
+ * Context: Process context.
+ * Return: 0, or -1 with errno
+ *  * EINVAL - @offset and @npages do not name exactly one whole run this
+ *    file owns, unknown @fd_flags bits, @flags or @reserved not zero;
+ *  * EBUSY - the run has a dma-buf already;
+ *  * EMFILE - no free file descriptor;
+ *  * ENOMEM - no memory;
+ *  * EFAULT - bad pointer.
+ *  Nothing changes on error.
+ */
+#define PALLOC_IOC_EXPORT	_IOWR(PALLOC_IOC_MAGIC, 0x05, struct palloc_ioc_export)
+
+/**
+ * DOC: The dma-heap node
+ * The module also offers the kernel's dma-heap interface, on a kernel that
+ * may have no dma-heaps at all: /dev/dma_heap/NAME (NAME is the heap_name
+ * module parameter, default "pallocbits"; the module refuses to load when
+ * the name is taken), a character device that answers DMA_HEAP_IOCTL_ALLOC
+ * of <linux/dma-heap.h> exactly as the kernel's heaps do: @len is rounded
+ * up to whole pages, @fd_flags takes O_ACCMODE and O_CLOEXEC bits,
+ * @heap_flags must be 0, and @fd returns a dma-buf of a contiguous run
+ * (zeroed, write-back) that no /dev/pallocbits file owns: it lives as long
+ * as the dma-buf.  Errors: EINVAL (bad flags, @len 0 or larger than the
+ * range), ENOMEM (no free run), EMFILE, EFAULT, ENOTTY (unknown command).
+ * The node is 0600 like /dev/pallocbits, and reports no physical address.
+ */
+
+/**
  * DOC: What a process sees
  *
  * A mapping is a shared mapping of the run's physical pages (VM_IO |
@@ -271,7 +369,7 @@ struct palloc_ioc_stats {
  * MADV_PAGEOUT, MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_DOFORK and
  * MADV_WIPEONFORK fail with EINVAL, MADV_REMOVE with ENODEV, MADV_HWPOISON
  * and MADV_SOFT_OFFLINE with EFAULT: nothing is dropped, the pages stay
- * mapped with their data, and FREE stays EBUSY.  The hints (MADV_NORMAL,
+ * mapped with their data, and the mapping keeps holding its runs.  The hints (MADV_NORMAL,
  * MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTFORK,
  * MADV_KEEPONFORK, MADV_DONTDUMP, MADV_[NO]HUGEPAGE, MADV_[UN]MERGEABLE)
  * succeed.  mlock(), munlock() and MAP_LOCKED succeed.  msync() with
