@@ -2,29 +2,36 @@
 /*
  * pallocbits misc device: /dev/pallocbits.
  *
- * Every run a file allocates is recorded in the file's maple tree of owned
- * page ranges; only the owner can free or map it, and release() frees what
- * is left.  Mapped pages stay owned: FREE of a mapped page fails with
- * -EBUSY until the mapping is gone.  Pages are zeroed before they are
- * handed out unless the allocator knows all of them are zero already.
+ * Every run a file allocates is a refcounted &struct palloc_run (run.c),
+ * recorded in the file's maple tree of owned page ranges, one entry per
+ * run.  Only the owner can free, map or export it.  FREE drops the file's
+ * reference (cutting a run in two only while the file is its only holder);
+ * a mapping holds every run it covers; the dma-buf holds its run (dmabuf.c);
+ * release() drops what is left.  The pages go back to the heap with the
+ * last reference.  Pages are zeroed before they are handed out unless the
+ * allocator knows all of them are zero already.
  *
- * ALLOC publishes last, as cma_heap_allocate() does: the run is zeroed and
- * its description copied out before it is recorded as owned, so no other
- * thread of the file can map or free a run whose ALLOC may still fail.
+ * ALLOC and EXPORT publish last, as cma_heap_allocate() does: the run is
+ * zeroed and its description copied out before it is recorded as owned,
+ * and an exported dma-buf gets its fd number copied out before the fd is
+ * installed, so no other thread can use what may still fail.
  *
  * Mappings are VM_PFNMAP and filled by the fault handler one page at a
  * time (vmf_insert_pfn()), so that splitting a mapping (partial munmap,
  * mprotect) needs no per-VMA memtype bookkeeping: the pages' cache type is
- * the one of the kernel's own mapping of the range (write-back).
+ * the one of the kernel's own mapping of the run (write-back, or
+ * write-combining for a PALLOC_ALLOC_WC run).
  *
- * Lock order: mmap_lock -> palloc_file.lock -> heap locks.  No user copy
- * happens under palloc_file.lock (a fault would take mmap_lock).
+ * Lock order: mmap_lock -> palloc_file.lock -> palloc_run.lock -> heap
+ * locks.  No user copy happens under palloc_file.lock (a fault would take
+ * mmap_lock).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/dma-buf.h>
+#include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/list.h>
 #include <linux/maple_tree.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -32,6 +39,7 @@
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/refcount.h>
+#include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -43,70 +51,65 @@
 /**
  * struct palloc_file - what one open file of the device owns
  * @pd: the device
- * @lock: protects @owned, @maps and @owned_pages
- * @owned: page ranges this file owns (entries are a marker value)
- * @maps: live &struct palloc_map of this file's mappings
+ * @lock: protects @owned and @owned_pages
+ * @owned: page ranges this file owns, each the whole extent of one
+ *	&struct palloc_run (the entry), whose reference the file holds
  * @owned_pages: pages in @owned
  * @phys_ok: the opener had CAP_SYS_ADMIN: ALLOC reports physical addresses
  */
 struct palloc_file {
 	struct palloc_dev *pd;
-	struct mutex lock;	/* protects owned, maps, owned_pages */
+	struct mutex lock;	/* protects owned, owned_pages */
 	struct maple_tree owned;
-	struct list_head maps;
 	u64 owned_pages;
 	bool phys_ok;
 };
 
 /**
- * struct palloc_map - pages a file has mapped
- * @node: in palloc_file.maps
- * @refs: VMAs sharing the record (a split VMA keeps the whole range busy)
- * @pf: the file
+ * struct palloc_map - a device mapping: the runs it was created over
+ * @refs: VMAs sharing the record (a split VMA keeps every run held)
  * @start: first page
  * @npages: number of pages
+ * @nruns: entries in @runs
+ * @runs: the runs, a reference to each
  */
 struct palloc_map {
-	struct list_head node;
 	refcount_t refs;
-	struct palloc_file *pf;
 	u64 start;
 	u64 npages;
+	unsigned int nruns;
+	struct palloc_run *runs[];
 };
 
-#define PALLOC_OWNED	xa_mk_value(1)
-
-/* Does @pf own every page of [start, start + npages)? */
-static bool palloc_owns(struct palloc_file *pf, u64 start, u64 npages)
+/*
+ * Call @fn for each run of @pf overlapping [start, end), in page order, with
+ * the run's extent in the file's tree; stop at a hole (return -EINVAL) or
+ * when @fn returns non-zero (return that).
+ */
+static int palloc_for_each_run(struct palloc_file *pf, u64 start, u64 end,
+			       int (*fn)(struct palloc_run *run, u64 rs, u64 re, void *arg),
+			       void *arg)
 {
 	MA_STATE(mas, &pf->owned, start, start);
-	u64 p = start;
-	bool ok = true;
+	struct palloc_run *run;
+	u64 p = start, rs, re;
+	int ret = 0;
 
 	lockdep_assert_held(&pf->lock);
-	rcu_read_lock();
-	while (p < start + npages) {
+	while (p < end && !ret) {
+		rcu_read_lock();
 		mas_set(&mas, p);
-		if (!mas_walk(&mas)) {
-			ok = false;
-			break;
-		}
-		p = (u64)mas.last + 1;
+		run = mas_walk(&mas);
+		rs = mas.index;
+		re = (u64)mas.last + 1;
+		rcu_read_unlock();
+		if (!run)
+			return -EINVAL;
+		/* The tree changes only under pf->lock: run stays valid. */
+		ret = fn(run, rs, re, arg);
+		p = re;
 	}
-	rcu_read_unlock();
-	return ok;
-}
-
-/* Is any page of [start, start + npages) mapped through @pf? */
-static bool palloc_mapped(struct palloc_file *pf, u64 start, u64 npages)
-{
-	struct palloc_map *m;
-
-	lockdep_assert_held(&pf->lock);
-	list_for_each_entry(m, &pf->maps, node)
-		if (start < m->start + m->npages && m->start < start + npages)
-			return true;
-	return false;
+	return ret;
 }
 
 /* Is [start, start + npages) a non-empty range of the device's pages? */
@@ -136,7 +139,8 @@ static int palloc_ioctl_alloc(struct palloc_file *pf, void __user *uarg)
 {
 	struct palloc_dev *pd = pf->pd;
 	struct palloc_ioc_alloc a = {};
-	u64 start, scav, align;
+	struct palloc_run *run;
+	u64 scav;
 	int ret;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
@@ -144,39 +148,159 @@ static int palloc_ioctl_alloc(struct palloc_file *pf, void __user *uarg)
 	/* offset, scavenged and phys are outputs: their input is ignored. */
 	if (a.flags & ~PALLOC_ALLOC_FLAGS || a.reserved[0] || a.reserved[1])
 		return -EINVAL;
-	align = a.align ? a.align : 1;
-	ret = palloc_heap_alloc(pd->heap, a.npages, align, &start, &scav);
+	ret = palloc_run_create(pd, a.npages, a.align ? a.align : 1, a.flags, &run, &scav);
 	if (ret)
 		return ret;
-
-	/* No owner may see another's data: zero unless known zero. */
-	if (scav != a.npages || a.flags & PALLOC_ALLOC_ZERO) {
-		ret = palloc_backing_zero(&pd->backing, start, a.npages);
-		if (ret)
-			goto out_free;
-	}
-	a.offset = start << PAGE_SHIFT;
+	a.offset = run->start << PAGE_SHIFT;
 	a.scavenged = scav;
 	a.phys = pf->phys_ok ? pd->backing.base + a.offset : 0;
 	if (copy_to_user(uarg, &a, sizeof(a))) {
 		ret = -EFAULT;
-		goto out_free;
+		goto out_put;
 	}
 
 	/* Publish last: from here on other threads of the file may use the run. */
 	mutex_lock(&pf->lock);
-	ret = mtree_store_range(&pf->owned, start, start + a.npages - 1, PALLOC_OWNED,
+	ret = mtree_store_range(&pf->owned, run->start, run->start + run->npages - 1, run,
 				GFP_KERNEL_ACCOUNT);
-	if (!ret)
-		pf->owned_pages += a.npages;
+	if (!ret) {
+		palloc_run_own(run);
+		pf->owned_pages += run->npages;
+	}
 	mutex_unlock(&pf->lock);
 	if (ret)
-		goto out_free;
+		goto out_put;
 	return 0;
 
-out_free:
-	/* Never published: nobody else can have freed or mapped it. */
-	WARN_ON_ONCE(palloc_heap_free(pd->heap, start, a.npages));
+out_put:
+	/* Never published: ours is the only reference. */
+	palloc_run_put(run);
+	return ret;
+}
+
+/**
+ * struct palloc_free_plan - what one FREE does, decided before anything changes
+ * @start: first page freed
+ * @end: page after the last
+ * @nruns: runs overlapping the range
+ * @busy: one of the runs only partly in the range has another holder
+ * @runs: the runs (filled on the second pass)
+ * @n: entries filled
+ */
+struct palloc_free_plan {
+	u64 start;
+	u64 end;
+	unsigned int nruns;
+	bool busy;
+	struct palloc_run **runs;
+	unsigned int n;
+};
+
+static int palloc_free_count(struct palloc_run *run, u64 rs, u64 re, void *arg)
+{
+	struct palloc_free_plan *plan = arg;
+
+	/*
+	 * A run cut in two needs the file to be its only holder.  New holders
+	 * need pf->lock, which the caller holds, so the count cannot rise.
+	 */
+	if ((rs < plan->start || re > plan->end) && kref_read(&run->ref) != 1)
+		plan->busy = true;
+	plan->nruns++;
+	return 0;
+}
+
+static int palloc_free_collect(struct palloc_run *run, u64 rs, u64 re, void *arg)
+{
+	struct palloc_free_plan *plan = arg;
+
+	plan->runs[plan->n++] = run;
+	return 0;
+}
+
+/*
+ * Drop the file's hold on [start, end): whole runs are disowned (they go
+ * back to the heap when their last holder does), runs partly in the range
+ * are cut, which only their only holder, the file, may do.
+ */
+static int palloc_free_range(struct palloc_file *pf, u64 start, u64 end)
+{
+	struct palloc_free_plan plan = { .start = start, .end = end };
+	struct palloc_run *run, *tail = NULL;
+	u64 rs, re, cut_start, cut_end;
+	unsigned int i;
+	int ret;
+
+	mutex_lock(&pf->lock);
+	/* EINVAL (a page not owned) wins over EBUSY. */
+	ret = palloc_for_each_run(pf, start, end, palloc_free_count, &plan);
+	if (ret)
+		goto out_unlock;
+	ret = -EBUSY;
+	if (plan.busy)
+		goto out_unlock;
+	ret = -ENOMEM;
+	plan.runs = kvmalloc_array(plan.nruns, sizeof(*plan.runs), GFP_KERNEL_ACCOUNT);
+	if (!plan.runs)
+		goto out_unlock;
+	palloc_for_each_run(pf, start, end, palloc_free_collect, &plan);
+
+	/* One run cut in the middle: its tail becomes a run of its own. */
+	run = plan.runs[0];
+	if (plan.nruns == 1 && run->start < start && run->start + run->npages > end) {
+		re = run->start + run->npages;
+		tail = palloc_run_clone(run, end, re - end);
+		if (!tail)
+			goto out_free_plan;
+		ret = mtree_store_range(&pf->owned, end, re - 1, tail, GFP_KERNEL_ACCOUNT);
+		if (ret) {
+			kfree(tail);
+			goto out_free_plan;
+		}
+	}
+	/* Disown the range: the one step left that can fail. */
+	ret = mtree_store_range(&pf->owned, start, end - 1, NULL, GFP_KERNEL);
+	if (ret) {
+		/* Rewrites an existing range's entry in place: needs no memory. */
+		if (tail)
+			WARN_ON_ONCE(mtree_store_range(&pf->owned, end, run->start + run->npages - 1,
+						       run, GFP_KERNEL));
+		kfree(tail);
+		goto out_free_plan;
+	}
+	pf->owned_pages -= end - start;
+	if (tail)
+		palloc_run_add(tail);
+	/* Cut the partly freed runs now, while the file is their only holder. */
+	for (i = 0; i < plan.nruns; i++) {
+		run = plan.runs[i];
+		rs = run->start;
+		re = run->start + run->npages;
+		if (rs >= start && re <= end)
+			continue;
+		cut_start = max(rs, start);
+		cut_end = min(re, end);
+		if (rs < start)
+			palloc_run_shrink(run, rs, start - rs);
+		else
+			palloc_run_shrink(run, end, re - end);
+		palloc_pages_free(pf->pd, cut_start, cut_end - cut_start, run->wc);
+		plan.runs[i] = NULL;
+	}
+	mutex_unlock(&pf->lock);
+	/* Outside the file's lock: a last reference frees pages. */
+	for (i = 0; i < plan.nruns; i++) {
+		if (plan.runs[i])
+			palloc_run_disown(plan.runs[i]);
+		cond_resched();
+	}
+	kvfree(plan.runs);
+	return 0;
+
+out_free_plan:
+	kvfree(plan.runs);
+out_unlock:
+	mutex_unlock(&pf->lock);
 	return ret;
 }
 
@@ -195,27 +319,64 @@ static int palloc_ioctl_free(struct palloc_file *pf, void __user *uarg)
 	start = f.offset >> PAGE_SHIFT;
 	if (f.offset & ~PAGE_MASK || !palloc_pages_ok(pf->pd, start, f.npages))
 		goto out_refused;
-
-	mutex_lock(&pf->lock);
-	if (!palloc_owns(pf, start, f.npages)) {
-		ret = -EINVAL;
-		goto out_unlock;
-	}
-	if (palloc_mapped(pf, start, f.npages)) {
-		ret = -EBUSY;
-		goto out_unlock;
-	}
-	/* Disown first: it is the step that can fail (splitting a range). */
-	ret = mtree_store_range(&pf->owned, start, start + f.npages - 1, NULL, GFP_KERNEL);
-	if (ret)
-		goto out_unlock;
-	pf->owned_pages -= f.npages;
-	WARN_ON_ONCE(palloc_heap_free(pf->pd->heap, start, f.npages));
-out_unlock:
-	mutex_unlock(&pf->lock);
+	ret = palloc_free_range(pf, start, start + f.npages);
 out_refused:
 	if (ret)
 		atomic64_inc(&pf->pd->free_refused);
+	return ret;
+}
+
+static int palloc_ioctl_export(struct palloc_file *pf, void __user *uarg)
+{
+	MA_STATE(mas, &pf->owned, 0, 0);
+	struct palloc_ioc_export e;
+	struct palloc_run *run;
+	struct dma_buf *dmabuf;
+	u64 start;
+	int fd, ret;
+
+	if (copy_from_user(&e, uarg, sizeof(e)))
+		return -EFAULT;
+	if (e.flags || e.reserved[0] || e.reserved[1] || e.reserved[2] ||
+	    e.fd_flags & ~(u64)PALLOC_EXPORT_FD_FLAGS ||
+	    (e.fd_flags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	start = e.offset >> PAGE_SHIFT;
+	if (e.offset & ~PAGE_MASK || !palloc_pages_ok(pf->pd, start, e.npages))
+		return -EINVAL;
+
+	mutex_lock(&pf->lock);
+	rcu_read_lock();
+	mas_set(&mas, start);
+	run = mas_walk(&mas);
+	rcu_read_unlock();
+	/* Exactly one whole run: the tree's extent of it. */
+	if (!run || mas.index != start || (u64)mas.last != start + e.npages - 1)
+		dmabuf = ERR_PTR(-EINVAL);
+	else
+		dmabuf = palloc_run_export(run, e.fd_flags);
+	mutex_unlock(&pf->lock);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+
+	fd = get_unused_fd_flags(e.fd_flags & O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto out_put;
+	}
+	e.fd = fd;
+	if (copy_to_user(uarg, &e, sizeof(e))) {
+		ret = -EFAULT;
+		goto out_put_fd;
+	}
+	/* Publish last: nothing can fail after this. */
+	fd_install(fd, dmabuf->file);
+	return 0;
+
+out_put_fd:
+	put_unused_fd(fd);
+out_put:
+	dma_buf_put(dmabuf);
 	return ret;
 }
 
@@ -256,6 +417,9 @@ static int palloc_ioctl_stats(struct palloc_file *pf, void __user *uarg)
 	u.free_errors = st.free_errors + atomic64_read(&pd->free_refused);
 	u.pages_released = st.pages_released;
 	u.scavenge_runs = st.scavenge_runs;
+	u.runs = atomic64_read(&pd->nruns);
+	u.runs_exported = atomic64_read(&pd->nexported);
+	u.pages_held = atomic64_read(&pd->pages_held);
 	mutex_lock(&pf->lock);
 	u.owned_pages = pf->owned_pages;
 	mutex_unlock(&pf->lock);
@@ -278,6 +442,8 @@ static long palloc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return palloc_ioctl_scavenge(pf, uarg);
 	case PALLOC_IOC_STATS:
 		return palloc_ioctl_stats(pf, uarg);
+	case PALLOC_IOC_EXPORT:
+		return palloc_ioctl_export(pf, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -290,32 +456,38 @@ static void palloc_vm_open(struct vm_area_struct *vma)
 	refcount_inc(&m->refs);
 }
 
+static void palloc_map_free(struct palloc_map *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nruns; i++) {
+		atomic_dec(&m->runs[i]->maps);
+		palloc_run_put(m->runs[i]);
+	}
+	kvfree(m);
+}
+
 static void palloc_vm_close(struct vm_area_struct *vma)
 {
 	struct palloc_map *m = vma->vm_private_data;
-	struct palloc_file *pf = m->pf;
 
-	mutex_lock(&pf->lock);
-	if (refcount_dec_and_test(&m->refs)) {
-		list_del(&m->node);
-		kfree(m);
-	}
-	mutex_unlock(&pf->lock);
+	if (refcount_dec_and_test(&m->refs))
+		palloc_map_free(m);
 }
 
 /*
- * Map one page of the run.  The pages stay owned while any VMA of the
- * mapping exists (FREE is refused), so the pfn is always the file's.
+ * Map one page.  The mapping holds every run it was created over until
+ * the last of its VMAs is gone, so the pfn is always one of those runs'.
  */
 static vm_fault_t palloc_vm_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct palloc_map *m = vma->vm_private_data;
-	struct palloc_dev *pd = m->pf->pd;
+	struct palloc_file *pf = vma->vm_file->private_data;
 
 	if (vmf->pgoff < m->start || vmf->pgoff - m->start >= m->npages)
 		return VM_FAULT_SIGBUS;
-	return vmf_insert_pfn(vma, vmf->address, PHYS_PFN(pd->backing.base) + vmf->pgoff);
+	return vmf_insert_pfn(vma, vmf->address, PHYS_PFN(pf->pd->backing.base) + vmf->pgoff);
 }
 
 static const struct vm_operations_struct palloc_vm_ops = {
@@ -324,12 +496,32 @@ static const struct vm_operations_struct palloc_vm_ops = {
 	.fault = palloc_vm_fault,
 };
 
+static int palloc_map_count(struct palloc_run *run, u64 rs, u64 re, void *arg)
+{
+	struct palloc_map *m = arg;
+
+	m->nruns++;
+	return 0;
+}
+
+static int palloc_map_collect(struct palloc_run *run, u64 rs, u64 re, void *arg)
+{
+	struct palloc_map *m = arg;
+
+	/* One cache type per mapping. */
+	if (m->nruns && m->runs[0]->wc != run->wc)
+		return -EINVAL;
+	m->runs[m->nruns++] = run;
+	return 0;
+}
+
 static int palloc_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct palloc_file *pf = file->private_data;
 	struct palloc_dev *pd = pf->pd;
 	u64 npages = vma_pages(vma), start = vma->vm_pgoff;
-	struct palloc_map *m;
+	struct palloc_map count = {}, *m;
+	unsigned int i;
 	int ret;
 
 	/*
@@ -340,29 +532,39 @@ static int palloc_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (!palloc_pages_ok(pd, start, npages))
 		return -EINVAL;
-	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
-	if (!m)
-		return -ENOMEM;
 
 	mutex_lock(&pf->lock);
-	if (!palloc_owns(pf, start, npages)) {
+	ret = palloc_for_each_run(pf, start, start + npages, palloc_map_count, &count);
+	if (ret) {
 		ret = -EACCES;
 		goto out_unlock;
 	}
+	m = kvzalloc(struct_size(m, runs, count.nruns), GFP_KERNEL_ACCOUNT);
+	ret = -ENOMEM;
+	if (!m)
+		goto out_unlock;
+	ret = palloc_for_each_run(pf, start, start + npages, palloc_map_collect, m);
+	if (ret) {
+		kvfree(m);
+		goto out_unlock;
+	}
+	for (i = 0; i < m->nruns; i++) {
+		kref_get(&m->runs[i]->ref);
+		atomic_inc(&m->runs[i]->maps);
+	}
+	mutex_unlock(&pf->lock);
+
 	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
-	m->pf = pf;
+	vma->vm_page_prot = palloc_run_pgprot(m->runs[0], vma->vm_page_prot);
 	m->start = start;
 	m->npages = npages;
 	refcount_set(&m->refs, 1);
-	list_add(&m->node, &pf->maps);
 	vma->vm_private_data = m;
 	vma->vm_ops = &palloc_vm_ops;
-	mutex_unlock(&pf->lock);
 	return 0;
 
 out_unlock:
 	mutex_unlock(&pf->lock);
-	kfree(m);
 	return ret;
 }
 
@@ -380,29 +582,28 @@ static int palloc_open(struct inode *inode, struct file *file)
 	pf->phys_ok = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
 	mutex_init(&pf->lock);
 	mt_init(&pf->owned);
-	INIT_LIST_HEAD(&pf->maps);
 	file->private_data = pf;
 	return 0;
 }
 
-/* Owned ranges release() frees per pass over the tree. */
+/* Owned runs release() lets go of per pass over the tree. */
 #define PALLOC_RELEASE_BATCH	16
 
 /*
- * Everything the file still owns goes back to the heap (dirty).  The tree
- * is read PALLOC_RELEASE_BATCH ranges at a time under its lock; the heap
- * frees and the erases happen outside it, with a reschedule per batch, so
- * a file holding 100,000 runs keeps no lock for long.
+ * The file lets go of every run it still owns; those nobody else holds go
+ * back to the heap (dirty).  The tree is read PALLOC_RELEASE_BATCH runs at
+ * a time under its lock; the erases and puts happen outside it, with a
+ * reschedule per batch, so a file holding 100,000 runs keeps no lock for
+ * long.  Mappings hold the file, so none is left when this runs.
  */
 static int palloc_release(struct inode *inode, struct file *file)
 {
 	struct palloc_file *pf = file->private_data;
-	unsigned long start[PALLOC_RELEASE_BATCH], last[PALLOC_RELEASE_BATCH];
+	struct palloc_run *runs[PALLOC_RELEASE_BATCH];
+	unsigned long start[PALLOC_RELEASE_BATCH];
 	unsigned int n, k;
 	void *entry;
 
-	/* Mappings hold the file: none is left when release() runs. */
-	WARN_ON_ONCE(!list_empty(&pf->maps));
 	do {
 		MA_STATE(mas, &pf->owned, 0, 0);
 
@@ -410,15 +611,14 @@ static int palloc_release(struct inode *inode, struct file *file)
 		mas_lock(&mas);
 		mas_for_each(&mas, entry, ULONG_MAX) {
 			start[n] = mas.index;
-			last[n] = mas.last;
+			runs[n] = entry;
 			if (++n == PALLOC_RELEASE_BATCH)
 				break;
 		}
 		mas_unlock(&mas);
 		for (k = 0; k < n; k++) {
-			WARN_ON_ONCE(palloc_heap_free(pf->pd->heap, start[k],
-						      last[k] - start[k] + 1));
 			mtree_erase(&pf->owned, start[k]);
+			palloc_run_disown(runs[k]);
 		}
 		cond_resched();
 	} while (n == PALLOC_RELEASE_BATCH);

@@ -1,35 +1,132 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pallocbits device: the heap, its backing and /dev/pallocbits together.
+ * pallocbits device: the heap, its backing, the runs handed out, and the
+ * two device nodes (/dev/pallocbits and /dev/dma_heap/NAME) together.
  */
 #ifndef _PALLOC_DEV_H
 #define _PALLOC_DEV_H
 
 #include <linux/atomic.h>
+#include <linux/dma-direction.h>
+#include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/miscdevice.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/sched.h>
 
 #include "backing.h"
 #include "pagealloc.h"
+
+struct dma_buf;
 
 /**
  * struct palloc_dev - the one instance of the module
  * @heap: the page allocator over the range
  * @backing: the physical range
+ * @has_pages: every page of the range has a struct page (pfn_valid()):
+ *	importers get page-backed scatterlists, else dma_map_resource()
  * @misc: /dev/pallocbits
+ * @heap_misc: /dev/dma_heap/NAME
+ * @heap_nodename: "dma_heap/NAME"
  * @debugfs: /sys/kernel/debug/pallocbits
  * @free_refused: FREE ioctls refused before reaching the heap
+ * @runs_lock: protects @runs and the extent of every run on it
+ * @runs: every live &struct palloc_run
+ * @nruns: runs on @runs
+ * @nexported: runs with a live dma-buf
+ * @pages_held: pages of live runs no file owns
  */
 struct palloc_dev {
 	struct palloc_heap *heap;
 	struct palloc_backing backing;
+	bool has_pages;
 	struct miscdevice misc;
+	struct miscdevice heap_misc;
+	char *heap_nodename;
 	struct dentry *debugfs;
 	atomic64_t free_refused;
+	struct mutex runs_lock;	/* protects runs, and each run's start/npages */
+	struct list_head runs;
+	atomic64_t nruns;
+	atomic64_t nexported;
+	atomic64_t pages_held;
+};
+
+/**
+ * struct palloc_run - pages handed out together, alive while anyone holds it
+ * @ref: one per holder: the owning file's record, each device mapping over
+ *	it, its dma-buf (whose file in turn is held by every dma-buf fd,
+ *	dma-buf mapping and importer attachment)
+ * @pd: the device
+ * @node: in palloc_dev.runs
+ * @start: first page; changes only while the file is the only holder
+ * @npages: pages; as @start
+ * @wc: mapped write-combining (grabbed mode; the direct map is WC too)
+ * @owned: a /dev/pallocbits file's record holds the run
+ * @owner_pid: tgid of the process that allocated the run
+ * @owner_comm: its command name
+ * @maps: VMAs mapping the run (device or dma-buf), for debugfs
+ * @lock: protects @dmabuf, @attachments and @vmaps
+ * @dmabuf: the run's dma-buf while one exists (it holds a reference)
+ * @attachments: &struct palloc_attach of the importers attached
+ * @vmaps: kernel mappings handed out through dma_buf_vmap()
+ */
+struct palloc_run {
+	struct kref ref;
+	struct palloc_dev *pd;
+	struct list_head node;
+	u64 start;
+	u64 npages;
+	bool wc;
+	bool owned;
+	pid_t owner_pid;
+	char owner_comm[TASK_COMM_LEN];
+	atomic_t maps;
+	struct mutex lock;	/* protects dmabuf, attachments, vmaps */
+	struct dma_buf *dmabuf;
+	struct list_head attachments;
+	unsigned int vmaps;
+};
+
+/**
+ * struct palloc_attach - one importer's view of a run
+ * @node: in palloc_run.attachments
+ * @dev: the importing device
+ * @sgt: the run as DMA segments; DMA-mapped while @mapped
+ * @dir: the direction it is mapped for
+ * @mapped: map_dma_buf() handed @sgt out
+ */
+struct palloc_attach {
+	struct list_head node;
+	struct device *dev;
+	struct sg_table sgt;
+	enum dma_data_direction dir;
+	bool mapped;
 };
 
 int palloc_device_register(struct palloc_dev *pd);
 void palloc_device_unregister(struct palloc_dev *pd);
 
 struct dentry *palloc_debugfs_create(struct palloc_heap *h, const char *mode);
+void palloc_debugfs_add_runs(struct palloc_dev *pd);
+
+void palloc_runs_init(struct palloc_dev *pd);
+int palloc_run_create(struct palloc_dev *pd, u64 npages, u64 align, u64 flags,
+		      struct palloc_run **runp, u64 *scavp);
+void palloc_run_put(struct palloc_run *run);
+void palloc_run_own(struct palloc_run *run);
+void palloc_run_disown(struct palloc_run *run);
+void palloc_run_shrink(struct palloc_run *run, u64 start, u64 npages);
+struct palloc_run *palloc_run_clone(struct palloc_run *run, u64 start, u64 npages);
+void palloc_run_add(struct palloc_run *run);
+void palloc_pages_free(struct palloc_dev *pd, u64 start, u64 npages, bool wc);
+pgprot_t palloc_run_pgprot(struct palloc_run *run, pgprot_t prot);
+int palloc_run_mmap(struct palloc_run *run, struct vm_area_struct *vma);
+
+struct dma_buf *palloc_run_export(struct palloc_run *run, unsigned int fd_flags);
+int palloc_heap_node_register(struct palloc_dev *pd, const char *name);
+void palloc_heap_node_unregister(struct palloc_dev *pd);
 
 #endif /* _PALLOC_DEV_H */

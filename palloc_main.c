@@ -31,6 +31,10 @@ static bool grab_movable;
 module_param(grab_movable, bool, 0400);
 MODULE_PARM_DESC(grab_movable, "Grabbed mode may take ZONE_MOVABLE memory, which then cannot be offlined (default N)");
 
+static char *heap_name = KBUILD_MODNAME;
+module_param(heap_name, charp, 0444);
+MODULE_PARM_DESC(heap_name, "Name of the dma-heap node /dev/dma_heap/NAME (default pallocbits); loading fails if it is taken");
+
 static unsigned int goal_percent = 10;
 module_param(goal_percent, uint, 0400);
 MODULE_PARM_DESC(goal_percent, "Background scavenger: keep free unzeroed memory at most this % of the range (0..100, default 10)");
@@ -96,8 +100,10 @@ static int __init palloc_init(void)
 		goto out_destroy_heap;
 	palloc_heap_set_goal(pd->heap, div_u64(npages * goal_percent, 100), budget_percent);
 
+	palloc_runs_init(pd);
 	pd->debugfs = palloc_debugfs_create(pd->heap, pd->backing.mode == PALLOC_MODE_RESERVED ?
 					    "reserved" : "grabbed");
+	palloc_debugfs_add_runs(pd);
 	if (pd->backing.mode == PALLOC_MODE_RESERVED) {
 		ret = register_pm_notifier(&palloc_pm_nb);
 		if (ret)
@@ -106,11 +112,17 @@ static int __init palloc_init(void)
 	ret = palloc_device_register(pd);
 	if (ret)
 		goto out_unregister_pm;
-	pr_info("%s range %pa, %llu pages, /dev/%s ready\n",
+	ret = palloc_heap_node_register(pd, heap_name);
+	if (ret)
+		goto out_unregister_device;
+	pr_info("%s range %pa, %llu pages%s, /dev/%s and /dev/%s ready\n",
 		pd->backing.mode == PALLOC_MODE_RESERVED ? "reserved" : "grabbed",
-		&pd->backing.base, npages, KBUILD_MODNAME);
+		&pd->backing.base, npages, pd->has_pages ? "" : " (no struct pages)",
+		KBUILD_MODNAME, pd->heap_nodename);
 	return 0;
 
+out_unregister_device:
+	palloc_device_unregister(pd);
 out_unregister_pm:
 	if (pd->backing.mode == PALLOC_MODE_RESERVED)
 		unregister_pm_notifier(&palloc_pm_nb);
@@ -127,6 +139,7 @@ static void __exit palloc_exit(void)
 {
 	struct palloc_dev *pd = &palloc_dev;
 
+	palloc_heap_node_unregister(pd);
 	palloc_device_unregister(pd);
 	if (pd->backing.mode == PALLOC_MODE_RESERVED)
 		unregister_pm_notifier(&palloc_pm_nb);
