@@ -66,7 +66,9 @@ if ! flock -n 9; then
 	echo "vmkernel: waiting for $CACHE/kernel-build.lock" >&2
 	flock 9
 fi
-KSRC=$("$PROJ/scripts/ksrc.sh")
+# --wire: drivers/misc/Kconfig sources drivers/misc/pallocbits once kunit.sh
+# has run, and the link may still point to a checkout that is gone.
+KSRC=$("$PROJ/scripts/ksrc.sh" --wire)
 if built "$KSRC"; then	# another caller built it while we waited
 	echo "$OUT"
 	exit 0

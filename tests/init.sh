@@ -139,7 +139,7 @@ pallocctl_checks() {
 		check "pallocctl: a batch stops at the first error" \
 			test "$(grep -c '^alloc @' /tmp/ctl.out)" = 1
 	fi
-	check "pallocctl: --json info" sh -c 'pallocctl --json info | grep -q "\"abi_version\":1,"'
+	check "pallocctl: --json info" sh -c 'pallocctl --json info | grep -q "\"abi_version\":2,"'
 	check "pallocctl: --json errors" sh -c \
 		'pallocctl --json scavenge 0 2>/dev/null | grep -q "\"error\":\"EINVAL\""'
 	check "pallocctl: map from the counters without debugfs" sh -c \
@@ -279,6 +279,7 @@ tests() {
 	if insmod $KO base="$base" size="$size"; then
 		pass "insmod reserved base=$base size=$size"
 		check "/dev/pallocbits exists" test -c /dev/pallocbits
+		heap_node_checks
 		check "debugfs directory exists" test -d $DBG
 		check "/proc/iomem shows the claimed range" grep -q pallocbits /proc/iomem
 		run_vmtest reserved "$base" "$size"
@@ -301,6 +302,7 @@ tests() {
 	if insmod $KO size="$grab_size"; then
 		pass "insmod self-grabbed size=$grab_size"
 		check "/dev/pallocbits exists" test -c /dev/pallocbits
+		heap_node_checks
 		run_vmtest grabbed "" "$grab_size"
 		after_vmtest grabbed
 		grab_zone_check 0
@@ -334,9 +336,50 @@ tests() {
 		fail "found a PCI BAR of 0000:00:02.0 in /proc/iomem"
 	fi
 
+	# The dma-heap name (heap_name): a file name, and not taken.
+	bad_insmod "heap_name with a /" base="$base" size="$size" heap_name=a/b
+	bad_insmod "heap_name .." base="$base" size="$size" heap_name=..
+	bad_insmod "an empty heap_name" base="$base" size="$size" heap_name=
+	mkdir -p /dev/dma_heap
+	touch /dev/dma_heap/taken
+	bad_insmod "heap_name of an existing /dev/dma_heap node" base="$base" size="$size" \
+		heap_name=taken
+	rm -f /dev/dma_heap/taken
+	if [ -d /sys/class/dma_heap/system ]; then
+		# A kernel with dma-heaps (the debug kernel): its system heap.
+		bad_insmod "heap_name of the kernel's system heap" base="$base" size="$size" \
+			heap_name=system
+		if insmod $KO base="$base" size="$size"; then
+			check "the pallocbits heap coexists with the kernel's system heap" \
+				test -c /dev/dma_heap/pallocbits -a -c /dev/dma_heap/system
+			rmmod pallocbits
+		else
+			fail "insmod beside the kernel's system heap"
+		fi
+	fi
+	if insmod $KO base="$base" size="$size" heap_name=linux,cma; then
+		check "heap_name=linux,cma: /dev/dma_heap/linux,cma" test -c /dev/dma_heap/linux,cma
+		check "heap_name=linux,cma: no /dev/dma_heap/pallocbits" \
+			test ! -e /dev/dma_heap/pallocbits
+		check "heap_name=linux,cma: vmtest's heap tests" env PB_HEAP=linux,cma \
+			vmtest -t heap_alloc_scm_rights -t heap_bad_args
+		rmmod pallocbits
+		check "rmmod removes /dev/dma_heap/linux,cma" test ! -e /dev/dma_heap/linux,cma
+	else
+		fail "insmod heap_name=linux,cma"
+	fi
+
 	# --- and it still loads after all that ---
 	check "insmod reserved again" insmod $KO base="$base" size="$size"
 	check "rmmod again" rmmod pallocbits
+}
+
+# /dev/dma_heap/NAME: the kernel's dma-heap ABI on our own misc device,
+# root-only like /dev/pallocbits.
+heap_node_checks() {
+	check "/dev/dma_heap/pallocbits exists" test -c /dev/dma_heap/pallocbits
+	check "/dev/dma_heap/pallocbits is 0600 root" \
+		test "$(stat -c '%a %u' /dev/dma_heap/pallocbits)" = "600 0"
 }
 
 # Where the grabbed range lies against ZONE_MOVABLE (finding 6): outside it
@@ -386,7 +429,7 @@ bad_insmod() {
 	else
 		pass "insmod refuses $desc: $(tail -n 1 /tmp/insmod.err)"
 	fi
-	if loaded || [ -e /dev/pallocbits ] || [ -d $DBG ]; then
+	if loaded || [ -e /dev/pallocbits ] || [ -d $DBG ] || [ -e /dev/dma_heap/pallocbits ]; then
 		fail "nothing left behind after the refused insmod ($desc)"
 	fi
 }

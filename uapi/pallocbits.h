@@ -44,7 +44,6 @@
 #define _UAPI_LINUX_PALLOCBITS_H
 
 #include <linux/const.h>
-#include <linux/fcntl.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -71,7 +70,10 @@
 #define PALLOC_ALLOC_WC		_BITULL(1)
 #define PALLOC_ALLOC_FLAGS	(PALLOC_ALLOC_ZERO | PALLOC_ALLOC_WC)
 
-/* palloc_ioc_export.fd_flags: the open flags of the new dma-buf file. */
+/*
+ * palloc_ioc_export.fd_flags: the open flags of the new dma-buf file (O_*
+ * of <fcntl.h>; not included here, since <linux/fcntl.h> clashes with it).
+ */
 #define PALLOC_EXPORT_FD_FLAGS	(O_ACCMODE | O_CLOEXEC)
 
 /* palloc_ioc_scavenge.flags */
