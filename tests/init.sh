@@ -362,7 +362,7 @@ tests() {
 		check "heap_name=linux,cma: no /dev/dma_heap/pallocbits" \
 			test ! -e /dev/dma_heap/pallocbits
 		check "heap_name=linux,cma: vmtest's heap tests" env PB_HEAP=linux,cma \
-			vmtest -t heap_alloc_scm_rights -t heap_bad_args
+			PB_ONLY=pb.heap_alloc_scm_rights,pb.heap_bad_args vmtest
 		rmmod pallocbits
 		check "rmmod removes /dev/dma_heap/linux,cma" test ! -e /dev/dma_heap/linux,cma
 	else
