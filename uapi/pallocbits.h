@@ -44,7 +44,6 @@
 #define _UAPI_LINUX_PALLOCBITS_H
 
 #include <linux/const.h>
-#include <linux/fcntl.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -71,7 +70,11 @@
 #define PALLOC_ALLOC_WC		_BITULL(1)
 #define PALLOC_ALLOC_FLAGS	(PALLOC_ALLOC_ZERO | PALLOC_ALLOC_WC)
 
-/* palloc_ioc_export.fd_flags: the open flags of the new dma-buf file. */
+/*
+ * palloc_ioc_export.fd_flags: the open flags of the new dma-buf file.  As in
+ * <linux/dma-heap.h>, O_ACCMODE and O_CLOEXEC come from the includer: <fcntl.h>
+ * in userspace (<linux/fcntl.h> would clash with it: struct flock twice).
+ */
 #define PALLOC_EXPORT_FD_FLAGS	(O_ACCMODE | O_CLOEXEC)
 
 /* palloc_ioc_scavenge.flags */
