@@ -104,10 +104,11 @@ fuzz-smoke:
 bench:
 	@$(PROJ)/scripts/bench.sh
 
-# pallocctl, the command line client of /dev/pallocbits (uapi/pallocbits.h only).
-$(BUILD)/pallocctl: $(PROJ)/tools/pallocctl.c $(PROJ)/uapi/pallocbits.h
+# pallocctl, the command line client of /dev/pallocbits (through lib/libpallocbits).
+$(BUILD)/pallocctl: $(PROJ)/tools/pallocctl.c $(PROJ)/lib/libpallocbits.c \
+		$(PROJ)/lib/libpallocbits.h $(PROJ)/uapi/pallocbits.h
 	@mkdir -p $(BUILD)
-	$(USER_CC) $(USER_OPT) -I$(PROJ) -o $@ $<
+	$(USER_CC) $(USER_OPT) -I$(PROJ) -o $@ $< $(PROJ)/lib/libpallocbits.c
 
 # Whole-module tests and the demo in QEMU (TCG) on the Debian kernel; the
 # same tests on a debug kernel built from linux-source-6.1 (KASAN, lockdep,
