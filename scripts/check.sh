@@ -56,6 +56,14 @@ no_warnings() {
 	[ $rc -eq 0 ] && ! grep -qiE 'warning|error' <<<"$out"
 }
 
+# The README's copy of lib/example.c (the file from its first #include on).
+readme_example() {
+	diff -u <(awk '/^#include/ { p = 1 } p' "$PROJ/lib/example.c") \
+		<(sed -n '/^<!-- lib\/example.c from its first #include -->$/,/^```$/p' \
+			"$PROJ/README.md" | sed '1,2d;$d') ||
+		{ echo "check: README.md's example differs from lib/example.c" >&2; return 1; }
+}
+
 # make user also builds lib/example.c (build/user/dmabuf-example, which needs
 # the device: built, not run) and lib/libtest.c (the device library against a
 # simulated device: run here).
@@ -66,6 +74,7 @@ user_example() {
 		"$PROJ/build/user/libpallocbits.a" &&
 	"$PROJ/build/user/example" &&
 	[ -x "$PROJ/build/user/dmabuf-example" ] &&
+	readme_example &&
 	"$PROJ/build/user/libtest"
 }
 
