@@ -48,13 +48,32 @@ $(USER_DIR)/pallocbits.o: $(PROJ)/pallocbits.c $(PROJ)/pallocbits.h $(wildcard $
 	@mkdir -p $(USER_DIR)
 	$(USER_CC) $(USER_OPT) $(USER_CFLAGS) -DKBUILD_MODNAME='"pallocbits"' -c -o $@ $<
 
-$(USER_DIR)/libpallocbits.a: $(USER_DIR)/pallocbits.o
+# The device library (lib/libpallocbits.h): open, alloc, map, export, sync, free.
+$(USER_DIR)/libpallocbits-dev.o: $(PROJ)/lib/libpallocbits.c $(PROJ)/lib/libpallocbits.h \
+		$(PROJ)/uapi/pallocbits.h $(wildcard $(PROJ)/user/include/*/*.h)
+	@mkdir -p $(USER_DIR)
+	$(USER_CC) $(USER_OPT) $(USER_CFLAGS) -c -o $@ $<
+
+# One archive: the chunk bitmap and the device library.
+$(USER_DIR)/libpallocbits.a: $(USER_DIR)/pallocbits.o $(USER_DIR)/libpallocbits-dev.o
 	rm -f $@
 	ar rcs $@ $^
 
-user: $(USER_DIR)/libpallocbits.a
+# The README's example (needs the device: built, never run by make).
+$(USER_DIR)/dmabuf-example: $(PROJ)/lib/example.c $(USER_DIR)/libpallocbits.a
+	$(USER_CC) $(USER_OPT) $(USER_CFLAGS) -o $@ $< $(USER_DIR)/libpallocbits.a
 
-# The flags a userspace C file needs to include pallocbits.h and link the library.
+# The device library against a simulated device (ioctl, mmap, open, close
+# wrapped at link time): runs anywhere; make check runs it.
+$(USER_DIR)/libtest: $(PROJ)/lib/libtest.c $(USER_DIR)/libpallocbits.a
+	$(USER_CC) $(USER_OPT) $(USER_CFLAGS) -Wl,--wrap=ioctl,--wrap=mmap,--wrap=mmap64,--wrap=munmap \
+		-Wl,--wrap=open,--wrap=open64,--wrap=close \
+		-o $@ $< $(USER_DIR)/libpallocbits.a
+
+user: $(USER_DIR)/libpallocbits.a $(USER_DIR)/dmabuf-example $(USER_DIR)/libtest
+
+# The flags a userspace C file needs to include pallocbits.h or
+# lib/libpallocbits.h and link the library.
 print-user-cflags:
 	@echo $(USER_CFLAGS)
 
@@ -85,10 +104,11 @@ fuzz-smoke:
 bench:
 	@$(PROJ)/scripts/bench.sh
 
-# pallocctl, the command line client of /dev/pallocbits (uapi/pallocbits.h only).
-$(BUILD)/pallocctl: $(PROJ)/tools/pallocctl.c $(PROJ)/uapi/pallocbits.h
+# pallocctl, the command line client of /dev/pallocbits (through lib/libpallocbits).
+$(BUILD)/pallocctl: $(PROJ)/tools/pallocctl.c $(PROJ)/lib/libpallocbits.c \
+		$(PROJ)/lib/libpallocbits.h $(PROJ)/uapi/pallocbits.h
 	@mkdir -p $(BUILD)
-	$(USER_CC) $(USER_OPT) -I$(PROJ) -o $@ $<
+	$(USER_CC) $(USER_OPT) -I$(PROJ) -o $@ $< $(PROJ)/lib/libpallocbits.c
 
 # Whole-module tests and the demo in QEMU (TCG) on the Debian kernel; the
 # same tests on a debug kernel built from linux-source-6.1 (KASAN, lockdep,
@@ -142,7 +162,8 @@ clean:
 
 help:
 	@echo 'make [module]      build pallocbits.ko against the Debian 6.1 headers (W=1)'
-	@echo 'make user          build build/user/libpallocbits.a (the chunk bitmap in userspace)'
+	@echo 'make user          build build/user/libpallocbits.a (the chunk bitmap in userspace and'
+	@echo '                   the device library lib/libpallocbits.h), build/user/dmabuf-example'
 	@echo 'make -s print-user-cflags   flags to compile against the userspace library'
 	@echo 'make kunit         KUnit suites on UML (kunit.py)'
 	@echo 'make kunit-debug   the same with KASAN, UBSAN and lockdep'

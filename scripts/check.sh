@@ -56,17 +56,31 @@ no_warnings() {
 	[ $rc -eq 0 ] && ! grep -qiE 'warning|error' <<<"$out"
 }
 
+# The README's copy of lib/example.c (the file from its first #include on).
+readme_example() {
+	diff -u <(awk '/^#include/ { p = 1 } p' "$PROJ/lib/example.c") \
+		<(sed -n '/^<!-- lib\/example.c from its first #include -->$/,/^```$/p' \
+			"$PROJ/README.md" | sed '1,2d;$d') ||
+		{ echo "check: README.md's example differs from lib/example.c" >&2; return 1; }
+}
+
+# make user also builds lib/example.c (build/user/dmabuf-example, which needs
+# the device: built, not run) and lib/libtest.c (the device library against a
+# simulated device: run here).
 user_example() {
 	make -s -C "$PROJ" user &&
 	cc -O2 -Wall -Wextra -Werror $(make -s --no-print-directory -C "$PROJ" print-user-cflags) \
 		-o "$PROJ/build/user/example" "$PROJ/user/example.c" \
 		"$PROJ/build/user/libpallocbits.a" &&
-	"$PROJ/build/user/example"
+	"$PROJ/build/user/example" &&
+	[ -x "$PROJ/build/user/dmabuf-example" ] &&
+	readme_example &&
+	"$PROJ/build/user/libtest"
 }
 
 step "deps" "$PROJ/scripts/deps.sh"
 step "module build (W=1, no warnings)" no_warnings make -C "$PROJ" module
-step "userspace library and example" user_example
+step "userspace library, examples and libtest" user_example
 step "lint" "$PROJ/scripts/lint.sh"
 step "Go oracle differential test" "$PROJ/scripts/oracle.sh"
 step "DKMS build" "$PROJ/scripts/dkms.sh"

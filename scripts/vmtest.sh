@@ -141,9 +141,9 @@ debian)	VMLINUX=$("$PROJ/scripts/vmlinux.sh") || infra "scripts/vmlinux.sh" ;;
 rt)	VMLINUX=$("$PROJ/scripts/vmlinux.sh" rt-amd64) || infra "scripts/vmlinux.sh rt-amd64" ;;
 esac
 gcc -static -O2 -Wall -I"$PROJ" -I"$KSRC/tools/testing/selftests" -o "$OUT/vmtest" \
-	"$PROJ/tests/vmtest.c" || infra "building tests/vmtest.c"
-gcc -static -O2 -Wall -I"$PROJ" -o "$OUT/pallocctl" "$PROJ/tools/pallocctl.c" ||
-	infra "building tools/pallocctl.c"
+	"$PROJ/tests/vmtest.c" "$PROJ/lib/libpallocbits.c" || infra "building tests/vmtest.c"
+gcc -static -O2 -Wall -I"$PROJ" -o "$OUT/pallocctl" "$PROJ/tools/pallocctl.c" \
+	"$PROJ/lib/libpallocbits.c" || infra "building tools/pallocctl.c"
 # Kernel modules the tests need besides ours (EXTRA_KO: paths under
 # lib/modules/VERSION/; the loop driver gives vmtest's O_DIRECT tests a block
 # device), taken from the image package of the kernel booted, extracted once

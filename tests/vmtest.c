@@ -18,7 +18,8 @@
  * did not change: every STATS counter and an FNV-1a digest of the debugfs
  * bitmap, with the background scavenger paused so that nothing else moves.
  *
- * Build: gcc -static -O2 -Wall -I$KSRC/tools/testing/selftests -I$PROJ
+ * Build: gcc -static -O2 -Wall -I$KSRC/tools/testing/selftests -I$PROJ, linked
+ * with lib/libpallocbits.c (scripts/vmtest.sh).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -52,6 +53,7 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
+#include "lib/libpallocbits.h"
 #include "uapi/pallocbits.h"
 
 #define PB_DEV		"/dev/pallocbits"
@@ -80,9 +82,22 @@
 /* Helpers                                                            */
 /* ------------------------------------------------------------------ */
 
+/*
+ * pb_open(), pb_alloc(), pb_free(), pb_stats() and pb_map() go through
+ * lib/libpallocbits, in the conventions the tests were written in: an fd
+ * or -1 with errno, 0 or the errno, a mapping or MAP_FAILED with errno.
+ * Raw ioctl() and mmap() remain where a test feeds the kernel what the
+ * library would never send (pb_ioctl(), pb_map_errno(), the fuzzers).
+ */
 static int pb_open(void)
 {
-	return open(PB_DEV, O_RDWR | O_CLOEXEC);
+	int fd = pallocbits_open(0);
+
+	if (fd < 0) {
+		errno = -fd;
+		return -1;
+	}
+	return fd;
 }
 
 /* ioctl() returning 0 or the errno. */
@@ -91,38 +106,56 @@ static int pb_ioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) ? errno : 0;
 }
 
+/* ALLOC; @a as the kernel would have filled it (reserved words zero). */
 static int pb_alloc(int fd, __u64 npages, __u64 align, __u64 flags, struct palloc_ioc_alloc *a)
 {
+	struct pallocbits_buf b;
+	int ret;
+
 	memset(a, 0, sizeof(*a));
 	a->npages = npages;
 	a->align = align;
 	a->flags = flags;
-	return pb_ioctl(fd, PALLOC_IOC_ALLOC, a);
+	ret = pallocbits_alloc(fd, npages, align, flags, &b);
+	if (ret)
+		return -ret;
+	a->npages = b.npages;
+	a->offset = b.offset;
+	a->scavenged = b.scavenged;
+	a->phys = b.phys;
+	return 0;
 }
 
 static int pb_free(int fd, __u64 offset, __u64 npages)
 {
-	struct palloc_ioc_free f = { .offset = offset, .npages = npages };
-
-	return pb_ioctl(fd, PALLOC_IOC_FREE, &f);
+	return -pallocbits_free_range(fd, offset, npages);
 }
 
 static int pb_stats(int fd, struct palloc_ioc_stats *st)
 {
-	memset(st, 0, sizeof(*st));
-	return pb_ioctl(fd, PALLOC_IOC_STATS, st);
+	return -pallocbits_stats(fd, st);
 }
 
 static __u64 pb_page_size(void)
 {
-	return (__u64)sysconf(_SC_PAGESIZE);
+	return pallocbits_page_size();
 }
 
 /* mmap() a run (or part of one) shared, read-write. */
 static void *pb_map(int fd, __u64 offset, __u64 npages)
 {
-	return mmap(NULL, npages * pb_page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		    (off_t)offset);
+	struct pallocbits_buf b = {
+		.offset = offset,
+		.npages = npages,
+		.len = npages * pb_page_size(),
+	};
+	int ret = pallocbits_map(fd, &b, PROT_READ | PROT_WRITE);
+
+	if (ret) {
+		errno = -ret;
+		return MAP_FAILED;
+	}
+	return b.addr;
 }
 
 /* errno of a failing mmap(), or 0 after unmapping a successful one. */
@@ -517,7 +550,7 @@ TEST_F(pb, info)
 	EXPECT_EQ(i->mode, self->base.mode);
 	EXPECT_EQ(0, self->base.owned_pages);
 	EXPECT_TRUE(pb_stats_consistent(&self->base));
-	for (int k = 0; k < 2; k++)
+	for (size_t k = 0; k < PB_ARRAY_SIZE(self->base.reserved); k++)
 		EXPECT_EQ(0, self->base.reserved[k]);
 
 	/* The node is a root-only character device. */

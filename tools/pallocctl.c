@@ -2,15 +2,18 @@
 /*
  * pallocctl - command line client of /dev/pallocbits.
  *
- *   pallocctl [--json] [--dev PATH] COMMAND [ARGS...]
- *   pallocctl [--json] [--dev PATH] -f FILE | -
+ *   pallocctl [--json] [--dev PATH] [--heap NAME] COMMAND [ARGS...]
+ *   pallocctl [--json] [--dev PATH] [--heap NAME] -f FILE | -
  *
  * Runs of pages belong to the open file that allocated them and are freed
  * when it is closed, so a single command line can only look: allocations
  * that should live on, and frees of them, go into a batch (-f FILE, or -
- * for stdin) that runs every line through one open of the device.
+ * for stdin) that runs every line through one open of the device.  The
+ * dma-bufs a batch makes (export, heap-alloc) live as long as it, too.
  *
- * Built by `make pallocctl` (and statically for the QEMU tests).
+ * Every ioctl and mmap goes through lib/libpallocbits.  Built by
+ * `make pallocctl` (and statically for the QEMU tests), with
+ * lib/libpallocbits.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -21,35 +24,58 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "uapi/pallocbits.h"
+#include "lib/libpallocbits.h"
 
-#define PALLOCCTL_DEV		"/dev/pallocbits"
+#define PALLOCCTL_DEV		PALLOCBITS_DEV
+#define PALLOCCTL_HEAP		"pallocbits"
 #define PALLOCCTL_DEBUGFS	"/sys/kernel/debug/pallocbits"
 #define PALLOCCTL_MAX_ARGS	16
 #define PALLOCCTL_MAX_RUNS	4096
+#define PALLOCCTL_MAX_DMABUFS	256
 #define PALLOCCTL_MAP_WIDTH	64
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* One successful allocation of this session, for "free @N". */
+/* What this session knows of one of its allocations. */
+enum pallocctl_state {
+	PALLOCCTL_OWNED,	/* the open file owns it */
+	PALLOCCTL_PART_FREED,	/* a free took a part of it */
+	PALLOCCTL_FREED,	/* a free took all of it */
+};
+
+/* One successful allocation of this session, for "free @N" and "runs". */
 struct pallocctl_run {
 	__u64 offset;
 	__u64 npages;
+	enum pallocctl_state state;
+	int dmabuf;		/* its dma-buf (export), or -1 */
+};
+
+/* A dma-buf this session holds: of a run (export), or from the dma-heap. */
+struct pallocctl_dmabuf {
+	int fd;
+	bool heap;		/* from heap-alloc, else from export */
+	unsigned int run;	/* @N of the exported run, 0 if not in the session's list */
+	__u64 offset;		/* the exported run's */
+	__u64 len;		/* bytes */
 };
 
 struct pallocctl {
 	const char *dev;
 	const char *debugfs;
+	const char *heap;
 	int fd;
+	int heap_fd;
 	bool json;
 	bool batch;
 	struct palloc_ioc_info info;
 	bool have_info;
 	struct pallocctl_run runs[PALLOCCTL_MAX_RUNS];
 	unsigned int nruns;
+	struct pallocctl_dmabuf dmabufs[PALLOCCTL_MAX_DMABUFS];
+	unsigned int ndmabufs;
 };
 
 static const char *pallocctl_errno_name(int err)
@@ -66,6 +92,10 @@ static const char *pallocctl_errno_name(int err)
 	case ENODEV: return "ENODEV";
 	case ENXIO: return "ENXIO";
 	case EINTR: return "EINTR";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EMFILE: return "EMFILE";
+	case EBADF: return "EBADF";
+	case ENAMETOOLONG: return "ENAMETOOLONG";
 	default: return "E?";
 	}
 }
@@ -85,10 +115,23 @@ static const struct {
 	{ "open", EPERM, "the device is root-only (mode 0600)" },
 	{ "alloc", EINVAL, "npages is 0 or too large, bad alignment, or unknown flags" },
 	{ "alloc", ENOMEM, "no free run that long (and so aligned) fits: see largest_free" },
+	{ "alloc", EOPNOTSUPP,
+	  "write-combining (--wc) needs grabbed mode (a reserved range is mapped write-back)" },
 	{ "free", EINVAL,
 	  "unaligned offset, npages 0, beyond the range, or not owned by this open file" },
-	{ "free", EBUSY, "pages are still mapped" },
+	{ "free", EBUSY, "a part of a run that is mapped or exported: free the whole run" },
 	{ "free", ENOMEM, "no memory to split the ownership record" },
+	{ "export", EINVAL,
+	  "not exactly one whole run this open file owns (as allocated, not freed or split)" },
+	{ "export", EBUSY, "the run is exported already: one dma-buf per run (dup its fd)" },
+	{ "export", EMFILE, "no free file descriptor for the dma-buf" },
+	{ "export", ENOMEM, "no memory for the dma-buf" },
+	{ "heap-alloc", ENOENT, "no such dma-heap: is the module loaded (heap_name, --heap)?" },
+	{ "heap-alloc", EACCES, "the dma-heap node is root-only (mode 0600)" },
+	{ "heap-alloc", EINVAL, "length 0 or larger than the range" },
+	{ "heap-alloc", ENOMEM, "no free run that long fits: see largest_free" },
+	{ "heap-alloc", EMFILE, "no free file descriptor for the dma-buf" },
+	{ "sync", EINVAL, "bad sync flags" },
 	{ "scavenge", EINVAL, "npages is 0 or unknown flags" },
 	{ "scavenge", EINTR, "a signal arrived before the pass started" },
 };
@@ -148,7 +191,7 @@ static int pallocctl_fail(struct pallocctl *pc, const char *cmd, int err)
 	}
 	fprintf(stderr, "pallocctl: %s: %s (%s)%s%s\n", cmd, strerror(err),
 		pallocctl_errno_name(err), why ? ": " : "", why ? why : "");
-	if (!strcmp(cmd, "free") && err == EINVAL && !pc->batch)
+	if ((!strcmp(cmd, "free") || !strcmp(cmd, "export")) && err == EINVAL && !pc->batch)
 		fprintf(stderr,
 			"pallocctl: runs die with the open file that allocated them: free them in the same batch (-f FILE or -)\n");
 	return -1;
@@ -190,27 +233,37 @@ static int pallocctl_parse_u64(const char *s, __u64 *val)
 
 static int pallocctl_open(struct pallocctl *pc)
 {
+	int fd;
+
 	if (pc->fd >= 0)
 		return 0;
-	pc->fd = open(pc->dev, O_RDWR | O_CLOEXEC);
-	if (pc->fd < 0) {
-		int err = errno;
-
-		fprintf(stderr, "pallocctl: cannot open %s\n", pc->dev);
-		return pallocctl_fail(pc, "open", err);
+	if (!strcmp(pc->dev, PALLOCCTL_DEV)) {
+		fd = pallocbits_open(0);
+	} else {
+		/* --dev: the library opens only the default path. */
+		fd = open(pc->dev, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			fd = -errno;
 	}
+	if (fd < 0) {
+		fprintf(stderr, "pallocctl: cannot open %s\n", pc->dev);
+		return pallocctl_fail(pc, "open", -fd);
+	}
+	pc->fd = fd;
 	return 0;
 }
 
 static int pallocctl_get_info(struct pallocctl *pc)
 {
+	int ret;
+
 	if (pc->have_info)
 		return 0;
 	if (pallocctl_open(pc))
 		return -1;
-	memset(&pc->info, 0, sizeof(pc->info));
-	if (ioctl(pc->fd, PALLOC_IOC_INFO, &pc->info))
-		return pallocctl_fail(pc, "info", errno);
+	ret = pallocbits_info(pc->fd, &pc->info);
+	if (ret)
+		return pallocctl_fail(pc, "info", -ret);
 	pc->have_info = true;
 	return 0;
 }
@@ -252,18 +305,20 @@ static int pallocctl_info(struct pallocctl *pc)
 
 static int pallocctl_alloc(struct pallocctl *pc, int argc, char **argv)
 {
-	struct palloc_ioc_alloc a;
-	int i;
+	struct pallocbits_buf b;
+	__u64 npages, align = 0, flags = 0;
+	int i, ret;
 
-	memset(&a, 0, sizeof(a));
-	if (argc < 2 || pallocctl_parse_u64(argv[1], &a.npages))
+	if (argc < 2 || pallocctl_parse_u64(argv[1], &npages))
 		return pallocctl_usage_error(pc, "alloc",
-					     "usage: alloc NPAGES [--align PAGES] [--zero]");
+					     "usage: alloc NPAGES [--align PAGES] [--zero] [--wc]");
 	for (i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--zero")) {
-			a.flags |= PALLOC_ALLOC_ZERO;
+			flags |= PALLOC_ALLOC_ZERO;
+		} else if (!strcmp(argv[i], "--wc")) {
+			flags |= PALLOC_ALLOC_WC;
 		} else if (!strcmp(argv[i], "--align") && i + 1 < argc) {
-			if (pallocctl_parse_u64(argv[++i], &a.align))
+			if (pallocctl_parse_u64(argv[++i], &align))
 				return pallocctl_usage_error(pc, "alloc", "bad alignment '%s'",
 							     argv[i]);
 		} else {
@@ -273,23 +328,29 @@ static int pallocctl_alloc(struct pallocctl *pc, int argc, char **argv)
 	}
 	if (pallocctl_get_info(pc))
 		return -1;
-	if (ioctl(pc->fd, PALLOC_IOC_ALLOC, &a))
-		return pallocctl_fail(pc, "alloc", errno);
+	ret = pallocbits_alloc(pc->fd, npages, align, flags, &b);
+	if (ret)
+		return pallocctl_fail(pc, "alloc", -ret);
 	if (pc->nruns < PALLOCCTL_MAX_RUNS) {
-		pc->runs[pc->nruns].offset = a.offset;
-		pc->runs[pc->nruns].npages = a.npages;
+		pc->runs[pc->nruns].offset = b.offset;
+		pc->runs[pc->nruns].npages = b.npages;
+		pc->runs[pc->nruns].state = PALLOCCTL_OWNED;
+		pc->runs[pc->nruns].dmabuf = -1;
 	}
 	pc->nruns++;
 	if (pc->json) {
 		printf("{\"cmd\":\"alloc\",\"id\":%u,\"offset\":%llu,\"pages\":%llu",
-		       pc->nruns, a.offset, a.npages);
-		printf(",\"scavenged\":%llu,\"phys\":%llu}\n", a.scavenged, a.phys);
+		       pc->nruns, (unsigned long long)b.offset, (unsigned long long)b.npages);
+		printf(",\"scavenged\":%llu,\"phys\":%llu}\n",
+		       (unsigned long long)b.scavenged, (unsigned long long)b.phys);
 		return 0;
 	}
 	printf("alloc @%u: offset 0x%llx (page %llu), pages %llu, scavenged %llu, phys ",
-	       pc->nruns, a.offset, a.offset / pc->info.page_size, a.npages, a.scavenged);
-	if (a.phys)
-		printf("0x%llx\n", a.phys);
+	       pc->nruns, (unsigned long long)b.offset,
+	       (unsigned long long)(b.offset / pc->info.page_size),
+	       (unsigned long long)b.npages, (unsigned long long)b.scavenged);
+	if (b.phys)
+		printf("0x%llx\n", (unsigned long long)b.phys);
 	else
 		printf("hidden (needs CAP_SYS_ADMIN)\n");
 	if (!pc->batch)
@@ -298,18 +359,35 @@ static int pallocctl_alloc(struct pallocctl *pc, int argc, char **argv)
 	return 0;
 }
 
-/* OFF is bytes, decimal or 0x hex, or @N: the N-th allocation of this session. */
-static int pallocctl_free(struct pallocctl *pc, int argc, char **argv)
+/* The session's record of what a successful free took. */
+static void pallocctl_note_free(struct pallocctl *pc, __u64 offset, __u64 npages)
 {
-	struct palloc_ioc_free f;
+	__u64 end = offset + npages * pc->info.page_size;
+	unsigned int i;
+
+	for (i = 0; i < pc->nruns && i < PALLOCCTL_MAX_RUNS; i++) {
+		struct pallocctl_run *r = &pc->runs[i];
+		__u64 rend = r->offset + r->npages * pc->info.page_size;
+
+		if (r->state == PALLOCCTL_FREED || end <= r->offset || offset >= rend)
+			continue;
+		if (offset <= r->offset && end >= rend)
+			r->state = PALLOCCTL_FREED;
+		else
+			r->state = PALLOCCTL_PART_FREED;
+	}
+}
+
+/* OFF NPAGES or @N [NPAGES]: a range, for free and export. */
+static int pallocctl_parse_range(struct pallocctl *pc, const char *cmd, int argc, char **argv,
+				 __u64 *offset, __u64 *npages, unsigned int *run)
+{
 	bool have_npages = false;
 
-	memset(&f, 0, sizeof(f));
-	if (argc < 2 || argc > 3)
-		return pallocctl_usage_error(pc, "free", "usage: free OFFSET|@N [NPAGES]");
+	*run = 0;
 	if (argc == 3) {
-		if (pallocctl_parse_u64(argv[2], &f.npages))
-			return pallocctl_usage_error(pc, "free", "bad page count '%s'", argv[2]);
+		if (pallocctl_parse_u64(argv[2], npages))
+			return pallocctl_usage_error(pc, cmd, "bad page count '%s'", argv[2]);
 		have_npages = true;
 	}
 	if (argv[1][0] == '@') {
@@ -317,63 +395,319 @@ static int pallocctl_free(struct pallocctl *pc, int argc, char **argv)
 
 		if (pallocctl_parse_u64(argv[1] + 1, &n) || n < 1 || n > pc->nruns ||
 		    n > PALLOCCTL_MAX_RUNS)
-			return pallocctl_usage_error(pc, "free",
+			return pallocctl_usage_error(pc, cmd,
 						     "no allocation %s in this batch (%u so far)",
 						     argv[1], pc->nruns);
-		f.offset = pc->runs[n - 1].offset;
+		*offset = pc->runs[n - 1].offset;
 		if (!have_npages)
-			f.npages = pc->runs[n - 1].npages;
-	} else {
-		if (pallocctl_parse_u64(argv[1], &f.offset))
-			return pallocctl_usage_error(pc, "free", "bad offset '%s'", argv[1]);
-		if (!have_npages)
-			return pallocctl_usage_error(pc, "free", "usage: free OFFSET NPAGES");
+			*npages = pc->runs[n - 1].npages;
+		*run = n;
+		return 0;
 	}
+	if (pallocctl_parse_u64(argv[1], offset))
+		return pallocctl_usage_error(pc, cmd, "bad offset '%s'", argv[1]);
+	if (!have_npages)
+		return pallocctl_usage_error(pc, cmd, "usage: %s OFFSET NPAGES", cmd);
+	return 0;
+}
+
+/* OFF is bytes, decimal or 0x hex, or @N: the N-th allocation of this session. */
+static int pallocctl_free(struct pallocctl *pc, int argc, char **argv)
+{
+	__u64 offset, npages;
+	unsigned int run;
+	int ret;
+
+	if (argc < 2 || argc > 3)
+		return pallocctl_usage_error(pc, "free", "usage: free OFFSET|@N [NPAGES]");
+	if (pallocctl_parse_range(pc, "free", argc, argv, &offset, &npages, &run))
+		return -1;
 	if (pallocctl_open(pc))
 		return -1;
-	if (ioctl(pc->fd, PALLOC_IOC_FREE, &f))
-		return pallocctl_fail(pc, "free", errno);
+	ret = pallocbits_free_range(pc->fd, offset, npages);
+	if (ret)
+		return pallocctl_fail(pc, "free", -ret);
+	if (pc->have_info)
+		pallocctl_note_free(pc, offset, npages);
 	if (pc->json)
-		printf("{\"cmd\":\"free\",\"offset\":%llu,\"pages\":%llu}\n", f.offset, f.npages);
+		printf("{\"cmd\":\"free\",\"offset\":%llu,\"pages\":%llu}\n", offset, npages);
 	else
-		printf("free: offset 0x%llx, pages %llu\n", f.offset, f.npages);
+		printf("free: offset 0x%llx, pages %llu\n", offset, npages);
+	return 0;
+}
+
+/* Keep a dma-buf descriptor for the rest of the session. */
+static struct pallocctl_dmabuf *pallocctl_add_dmabuf(struct pallocctl *pc, int fd, bool heap,
+						     unsigned int run, __u64 offset, __u64 len)
+{
+	struct pallocctl_dmabuf *d = &pc->dmabufs[pc->ndmabufs++];
+
+	d->fd = fd;
+	d->heap = heap;
+	d->run = run;
+	d->offset = offset;
+	d->len = len;
+	if (run)
+		pc->runs[run - 1].dmabuf = fd;
+	return d;
+}
+
+static struct pallocctl_dmabuf *pallocctl_find_dmabuf(struct pallocctl *pc, const char *arg)
+{
+	unsigned int i;
+	__u64 fd;
+
+	if (pallocctl_parse_u64(arg, &fd))
+		return NULL;
+	for (i = 0; i < pc->ndmabufs; i++)
+		if ((__u64)pc->dmabufs[i].fd == fd)
+			return &pc->dmabufs[i];
+	return NULL;
+}
+
+/* export OFF NPAGES or export @N: a dma-buf of a whole run, kept open. */
+static int pallocctl_export(struct pallocctl *pc, int argc, char **argv)
+{
+	struct pallocbits_buf b = { 0 };
+	__u64 offset, npages;
+	unsigned int run, i;
+	int fd;
+
+	if (argc < 2 || argc > 3)
+		return pallocctl_usage_error(pc, "export", "usage: export OFFSET NPAGES | @N");
+	if (pallocctl_parse_range(pc, "export", argc, argv, &offset, &npages, &run))
+		return -1;
+	b.offset = offset;
+	b.npages = npages;
+	if (pc->ndmabufs == PALLOCCTL_MAX_DMABUFS)
+		return pallocctl_usage_error(pc, "export", "%u dma-bufs held already: close one",
+					     pc->ndmabufs);
+	if (pallocctl_get_info(pc))
+		return -1;
+	/* By offset: the session's record of that run, if it has one. */
+	for (i = 0; !run && i < pc->nruns && i < PALLOCCTL_MAX_RUNS; i++)
+		if (pc->runs[i].offset == b.offset && pc->runs[i].npages == b.npages &&
+		    pc->runs[i].state == PALLOCCTL_OWNED)
+			run = i + 1;
+	fd = pallocbits_export(pc->fd, &b, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return pallocctl_fail(pc, "export", -fd);
+	pallocctl_add_dmabuf(pc, fd, false, run, b.offset, b.npages * pc->info.page_size);
+	if (pc->json) {
+		printf("{\"cmd\":\"export\",\"id\":%u,\"offset\":%llu,\"pages\":%llu,\"fd\":%d}\n",
+		       run, (unsigned long long)b.offset, (unsigned long long)b.npages, fd);
+		return 0;
+	}
+	printf("export");
+	if (run)
+		printf(" @%u", run);
+	printf(": offset 0x%llx, pages %llu, dma-buf fd %d\n", (unsigned long long)b.offset,
+	       (unsigned long long)b.npages, fd);
+	if (!pc->batch)
+		fprintf(stderr,
+			"pallocctl: note: the dma-buf is closed when pallocctl exits (keep it in a batch: -f FILE or -)\n");
+	return 0;
+}
+
+/* heap-alloc LEN: a dma-buf from /dev/dma_heap/NAME (--heap NAME), kept open. */
+static int pallocctl_heap_alloc(struct pallocctl *pc, int argc, char **argv)
+{
+	__u64 len;
+	int fd;
+
+	if (argc != 2 || pallocctl_parse_u64(argv[1], &len))
+		return pallocctl_usage_error(pc, "heap-alloc", "usage: heap-alloc BYTES");
+	if (pc->ndmabufs == PALLOCCTL_MAX_DMABUFS)
+		return pallocctl_usage_error(pc, "heap-alloc",
+					     "%u dma-bufs held already: close one", pc->ndmabufs);
+	if (pc->heap_fd < 0) {
+		fd = pallocbits_heap_open(pc->heap);
+		if (fd < 0) {
+			fprintf(stderr, "pallocctl: cannot open %s/%s\n", PALLOCBITS_HEAP_DIR,
+				pc->heap);
+			return pallocctl_fail(pc, "heap-alloc", -fd);
+		}
+		pc->heap_fd = fd;
+	}
+	fd = pallocbits_heap_alloc(pc->heap_fd, len, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return pallocctl_fail(pc, "heap-alloc", -fd);
+	pallocctl_add_dmabuf(pc, fd, true, 0, 0, len);
+	if (pc->json) {
+		printf("{\"cmd\":\"heap-alloc\",\"heap\":");
+		pallocctl_json_str(pc->heap);
+		printf(",\"len\":%llu,\"fd\":%d}\n", len, fd);
+		return 0;
+	}
+	printf("heap-alloc: %llu bytes from %s/%s, dma-buf fd %d\n", len, PALLOCBITS_HEAP_DIR,
+	       pc->heap, fd);
+	if (!pc->batch)
+		fprintf(stderr,
+			"pallocctl: note: the dma-buf is closed when pallocctl exits (keep it in a batch: -f FILE or -)\n");
+	return 0;
+}
+
+/* sync FD start|end [read|write|rw]: DMA_BUF_IOCTL_SYNC on a dma-buf we hold. */
+static int pallocctl_sync(struct pallocctl *pc, int argc, char **argv)
+{
+	struct pallocctl_dmabuf *d;
+	__u64 flags;
+	int ret;
+
+	if (argc < 3 || argc > 4)
+		return pallocctl_usage_error(pc, "sync",
+					     "usage: sync FD start|end [read|write|rw]");
+	d = pallocctl_find_dmabuf(pc, argv[1]);
+	if (!d)
+		return pallocctl_usage_error(pc, "sync", "no dma-buf fd %s in this batch",
+					     argv[1]);
+	if (!strcmp(argv[2], "start"))
+		flags = DMA_BUF_SYNC_START;
+	else if (!strcmp(argv[2], "end"))
+		flags = DMA_BUF_SYNC_END;
+	else
+		return pallocctl_usage_error(pc, "sync", "start or end, not '%s'", argv[2]);
+	if (argc == 3 || !strcmp(argv[3], "rw"))
+		flags |= DMA_BUF_SYNC_RW;
+	else if (!strcmp(argv[3], "read"))
+		flags |= DMA_BUF_SYNC_READ;
+	else if (!strcmp(argv[3], "write"))
+		flags |= DMA_BUF_SYNC_WRITE;
+	else
+		return pallocctl_usage_error(pc, "sync", "read, write or rw, not '%s'", argv[3]);
+	ret = pallocbits_sync(d->fd, flags);
+	if (ret)
+		return pallocctl_fail(pc, "sync", -ret);
+	if (pc->json)
+		printf("{\"cmd\":\"sync\",\"fd\":%d,\"flags\":%llu}\n", d->fd, flags);
+	else
+		printf("sync: dma-buf fd %d, %s %s\n", d->fd, argv[2], argc == 4 ? argv[3] : "rw");
+	return 0;
+}
+
+/* close FD: let go of a dma-buf (its run is freed once nothing else holds it). */
+static int pallocctl_close(struct pallocctl *pc, int argc, char **argv)
+{
+	struct pallocctl_dmabuf *d;
+	int fd;
+
+	if (argc != 2)
+		return pallocctl_usage_error(pc, "close", "usage: close FD");
+	d = pallocctl_find_dmabuf(pc, argv[1]);
+	if (!d)
+		return pallocctl_usage_error(pc, "close", "no dma-buf fd %s in this batch",
+					     argv[1]);
+	fd = d->fd;
+	if (d->run)
+		pc->runs[d->run - 1].dmabuf = -1;
+	*d = pc->dmabufs[--pc->ndmabufs];
+	close(fd);
+	if (pc->json)
+		printf("{\"cmd\":\"close\",\"fd\":%d}\n", fd);
+	else
+		printf("close: dma-buf fd %d\n", fd);
+	return 0;
+}
+
+static const char *pallocctl_state_name(const struct pallocctl_run *r)
+{
+	switch (r->state) {
+	case PALLOCCTL_OWNED: return "owned";
+	case PALLOCCTL_PART_FREED: return "partly freed";
+	default: return "freed";
+	}
+}
+
+/* The session's allocations and the dma-bufs it holds. */
+static int pallocctl_runs(struct pallocctl *pc)
+{
+	unsigned int i, n = pc->nruns < PALLOCCTL_MAX_RUNS ? pc->nruns : PALLOCCTL_MAX_RUNS;
+
+	if (pc->json) {
+		printf("{\"cmd\":\"runs\",\"runs\":[");
+		for (i = 0; i < n; i++) {
+			const struct pallocctl_run *r = &pc->runs[i];
+
+			printf("%s{\"id\":%u,\"offset\":%llu,\"pages\":%llu,\"state\":\"%s\"",
+			       i ? "," : "", i + 1, r->offset, r->npages, pallocctl_state_name(r));
+			if (r->dmabuf >= 0)
+				printf(",\"exported_fd\":%d", r->dmabuf);
+			printf("}");
+		}
+		printf("],\"dmabufs\":[");
+		for (i = 0; i < pc->ndmabufs; i++) {
+			const struct pallocctl_dmabuf *d = &pc->dmabufs[i];
+
+			printf("%s{\"fd\":%d,\"len\":%llu,\"source\":\"%s\"", i ? "," : "",
+			       d->fd, d->len, d->heap ? "heap" : "export");
+			if (!d->heap)
+				printf(",\"id\":%u,\"offset\":%llu", d->run, d->offset);
+			printf("}");
+		}
+		printf("]}\n");
+		return 0;
+	}
+	printf("runs: %u allocated in this batch\n", pc->nruns);
+	for (i = 0; i < n; i++) {
+		const struct pallocctl_run *r = &pc->runs[i];
+
+		printf("  @%-4u offset 0x%-10llx pages %-8llu %s", i + 1, r->offset, r->npages,
+		       pallocctl_state_name(r));
+		if (r->dmabuf >= 0)
+			printf(", exported (fd %d)", r->dmabuf);
+		printf("\n");
+	}
+	/* dma-bufs not shown above: from the heap, or of a run not in the list */
+	for (i = 0; i < pc->ndmabufs; i++) {
+		const struct pallocctl_dmabuf *d = &pc->dmabufs[i];
+
+		if (d->heap)
+			printf("  heap   %llu bytes from %s/%s, dma-buf fd %d\n", d->len,
+			       PALLOCBITS_HEAP_DIR, pc->heap, d->fd);
+		else if (!d->run)
+			printf("  run at offset 0x%llx, %llu bytes, exported (fd %d)\n", d->offset,
+			       d->len, d->fd);
+	}
 	return 0;
 }
 
 static int pallocctl_scavenge(struct pallocctl *pc, int argc, char **argv)
 {
-	struct palloc_ioc_scavenge s;
-	int i;
+	__u64 npages, flags = 0;
+	uint64_t released = 0;
+	int i, ret;
 
-	memset(&s, 0, sizeof(s));
-	if (argc < 2 || pallocctl_parse_u64(argv[1], &s.npages))
+	if (argc < 2 || pallocctl_parse_u64(argv[1], &npages))
 		return pallocctl_usage_error(pc, "scavenge", "usage: scavenge NPAGES [--force]");
 	for (i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--force"))
-			s.flags |= PALLOC_SCAVENGE_FORCE;
+			flags |= PALLOC_SCAVENGE_FORCE;
 		else
 			return pallocctl_usage_error(pc, "scavenge", "unknown argument '%s'",
 						     argv[i]);
 	}
 	if (pallocctl_open(pc))
 		return -1;
-	if (ioctl(pc->fd, PALLOC_IOC_SCAVENGE, &s))
-		return pallocctl_fail(pc, "scavenge", errno);
+	ret = pallocbits_scavenge(pc->fd, npages, flags, &released);
+	if (ret)
+		return pallocctl_fail(pc, "scavenge", -ret);
 	if (pc->json)
 		printf("{\"cmd\":\"scavenge\",\"npages\":%llu,\"released\":%llu}\n",
-		       s.npages, s.released);
+		       npages, (unsigned long long)released);
 	else
-		printf("scavenge: released %llu pages\n", s.released);
+		printf("scavenge: released %llu pages\n", (unsigned long long)released);
 	return 0;
 }
 
 static int pallocctl_read_stats(struct pallocctl *pc, struct palloc_ioc_stats *st)
 {
+	int ret;
+
 	if (pallocctl_open(pc))
 		return -1;
-	memset(st, 0, sizeof(*st));
-	if (ioctl(pc->fd, PALLOC_IOC_STATS, st))
-		return pallocctl_fail(pc, "stats", errno);
+	ret = pallocbits_stats(pc->fd, st);
+	if (ret)
+		return pallocctl_fail(pc, "stats", -ret);
 	return 0;
 }
 
@@ -398,6 +732,9 @@ static const struct {
 	PALLOCCTL_STAT(pages_released),
 	PALLOCCTL_STAT(scavenge_runs),
 	PALLOCCTL_STAT(owned_pages),
+	PALLOCCTL_STAT(runs),
+	PALLOCCTL_STAT(runs_exported),
+	PALLOCCTL_STAT(pages_held),
 };
 
 static __u64 pallocctl_stat(const struct palloc_ioc_stats *st, size_t i)
@@ -590,6 +927,16 @@ static int pallocctl_run(struct pallocctl *pc, int argc, char **argv)
 		return pallocctl_free(pc, argc, argv);
 	if (!strcmp(cmd, "scavenge"))
 		return pallocctl_scavenge(pc, argc, argv);
+	if (!strcmp(cmd, "export"))
+		return pallocctl_export(pc, argc, argv);
+	if (!strcmp(cmd, "heap-alloc"))
+		return pallocctl_heap_alloc(pc, argc, argv);
+	if (!strcmp(cmd, "sync"))
+		return pallocctl_sync(pc, argc, argv);
+	if (!strcmp(cmd, "close"))
+		return pallocctl_close(pc, argc, argv);
+	if (!strcmp(cmd, "runs") && argc == 1)
+		return pallocctl_runs(pc);
 	if (!strcmp(cmd, "stats") && argc == 1)
 		return pallocctl_stats(pc);
 	if (!strcmp(cmd, "map") && argc == 1)
@@ -693,14 +1040,23 @@ static int pallocctl_batch(struct pallocctl *pc, const char *file)
 static void pallocctl_help(FILE *out)
 {
 	fprintf(out,
-		"usage: pallocctl [--json] [--dev PATH] [--debugfs DIR] COMMAND [ARGS]\n"
-		"       pallocctl [--json] [--dev PATH] -f FILE | -\n"
+		"usage: pallocctl [--json] [--dev PATH] [--heap NAME] [--debugfs DIR] COMMAND [ARGS]\n"
+		"       pallocctl [--json] [--dev PATH] [--heap NAME] -f FILE | -\n"
 		"\n"
 		"commands:\n"
 		"  info                          the device: ABI version, page size, pages, mode\n"
-		"  alloc N [--align A] [--zero]  allocate N contiguous pages (A: alignment in pages)\n"
+		"  alloc N [--align A] [--zero] [--wc]\n"
+		"                                allocate N contiguous pages (A: alignment in pages;\n"
+		"                                --wc: write-combining, grabbed mode only)\n"
 		"  free OFF N                    free N pages at byte offset OFF (decimal or 0x hex)\n"
 		"  free @K [N]                   (batch) free the K-th allocation of the batch\n"
+		"  export OFF N | @K             (batch) a dma-buf of a whole run, kept open; prints its fd\n"
+		"  heap-alloc BYTES              (batch) a dma-buf from /dev/dma_heap/NAME (--heap,\n"
+		"                                default pallocbits), kept open; prints its fd\n"
+		"  sync FD start|end [read|write|rw]\n"
+		"                                (batch) DMA_BUF_IOCTL_SYNC on a dma-buf of the batch\n"
+		"  close FD                      (batch) close a dma-buf of the batch\n"
+		"  runs                          (batch) the batch's allocations and dma-bufs\n"
 		"  scavenge N [--force]          release up to N free pages now\n"
 		"  stats                         the allocator's counters\n"
 		"  map                           the debugfs map, or a picture of the counters\n"
@@ -708,7 +1064,8 @@ static void pallocctl_help(FILE *out)
 		"  sleep S                       (batch) wait S seconds, holding the device open\n"
 		"\n"
 		"Allocations belong to the open file and are freed when it closes, that is\n"
-		"when pallocctl exits.  A batch (-f FILE, or - for stdin) runs one command per\n"
+		"when pallocctl exits, unless a dma-buf still holds them; the batch's dma-bufs\n"
+		"are closed then too.  A batch (-f FILE, or - for stdin) runs one command per\n"
 		"line through a single open; lines may be '# comments' or 'echo TEXT', and a\n"
 		"leading '- ' ignores the command's failure.  --json prints one JSON object\n"
 		"per command.  The exit status is 0 only if every command succeeded.\n");
@@ -719,7 +1076,9 @@ int main(int argc, char **argv)
 	static struct pallocctl pc = {
 		.dev = PALLOCCTL_DEV,
 		.debugfs = PALLOCCTL_DEBUGFS,
+		.heap = PALLOCCTL_HEAP,
 		.fd = -1,
+		.heap_fd = -1,
 	};
 	const char *batch = NULL;
 	bool help = false;
@@ -736,6 +1095,8 @@ int main(int argc, char **argv)
 			pc.dev = argv[++i];
 		} else if (!strcmp(argv[i], "--debugfs") && i + 1 < argc) {
 			pc.debugfs = argv[++i];
+		} else if (!strcmp(argv[i], "--heap") && i + 1 < argc) {
+			pc.heap = argv[++i];
 		} else if (!strcmp(argv[i], "-f") && i + 1 < argc) {
 			batch = argv[++i];
 		} else if (!strcmp(argv[i], "-")) {
@@ -763,6 +1124,10 @@ int main(int argc, char **argv)
 		pallocctl_help(stderr);
 		return 2;
 	}
+	while (pc.ndmabufs)
+		close(pc.dmabufs[--pc.ndmabufs].fd);
+	if (pc.heap_fd >= 0)
+		close(pc.heap_fd);
 	if (pc.fd >= 0)
 		close(pc.fd);
 	return ret ? 1 : 0;

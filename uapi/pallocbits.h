@@ -71,8 +71,9 @@
 #define PALLOC_ALLOC_FLAGS	(PALLOC_ALLOC_ZERO | PALLOC_ALLOC_WC)
 
 /*
- * palloc_ioc_export.fd_flags: the open flags of the new dma-buf file (O_*
- * of <fcntl.h>; not included here, since <linux/fcntl.h> clashes with it).
+ * palloc_ioc_export.fd_flags: the open flags of the new dma-buf file.  As in
+ * <linux/dma-heap.h>, O_ACCMODE and O_CLOEXEC come from the includer: <fcntl.h>
+ * in userspace (<linux/fcntl.h> would clash with it: struct flock twice).
  */
 #define PALLOC_EXPORT_FD_FLAGS	(O_ACCMODE | O_CLOEXEC)
 
