@@ -86,9 +86,10 @@ struct palloc_map {
  * the run's extent in the file's tree; stop at a hole (return -EINVAL) or
  * when @fn returns non-zero (return that).
  */
-static int palloc_for_each_run(struct palloc_file *pf, u64 start, u64 end,
-			       int (*fn)(struct palloc_run *run, u64 rs, u64 re, void *arg),
-			       void *arg)
+typedef int (*palloc_run_visit)(struct palloc_run *run, u64 rs, u64 re, void *arg);
+
+static int palloc_visit_runs(struct palloc_file *pf, u64 start, u64 end, void *arg,
+			     palloc_run_visit fn)
 {
 	MA_STATE(mas, &pf->owned, start, start);
 	struct palloc_run *run;
@@ -233,7 +234,7 @@ static int palloc_free_range(struct palloc_file *pf, u64 start, u64 end)
 
 	mutex_lock(&pf->lock);
 	/* EINVAL (a page not owned) wins over EBUSY. */
-	ret = palloc_for_each_run(pf, start, end, palloc_free_count, &plan);
+	ret = palloc_visit_runs(pf, start, end, &plan, palloc_free_count);
 	if (ret)
 		goto out_unlock;
 	ret = -EBUSY;
@@ -243,7 +244,7 @@ static int palloc_free_range(struct palloc_file *pf, u64 start, u64 end)
 	plan.runs = kvmalloc_array(plan.nruns, sizeof(*plan.runs), GFP_KERNEL_ACCOUNT);
 	if (!plan.runs)
 		goto out_unlock;
-	palloc_for_each_run(pf, start, end, palloc_free_collect, &plan);
+	palloc_visit_runs(pf, start, end, &plan, palloc_free_collect);
 
 	/* One run cut in the middle: its tail becomes a run of its own. */
 	run = plan.runs[0];
@@ -263,8 +264,9 @@ static int palloc_free_range(struct palloc_file *pf, u64 start, u64 end)
 	if (ret) {
 		/* Rewrites an existing range's entry in place: needs no memory. */
 		if (tail)
-			WARN_ON_ONCE(mtree_store_range(&pf->owned, end, run->start + run->npages - 1,
-						       run, GFP_KERNEL));
+			WARN_ON_ONCE(mtree_store_range(&pf->owned, end,
+						       run->start + run->npages - 1, run,
+						       GFP_KERNEL));
 		kfree(tail);
 		goto out_free_plan;
 	}
@@ -534,7 +536,7 @@ static int palloc_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINVAL;
 
 	mutex_lock(&pf->lock);
-	ret = palloc_for_each_run(pf, start, start + npages, palloc_map_count, &count);
+	ret = palloc_visit_runs(pf, start, start + npages, &count, palloc_map_count);
 	if (ret) {
 		ret = -EACCES;
 		goto out_unlock;
@@ -543,7 +545,7 @@ static int palloc_mmap(struct file *file, struct vm_area_struct *vma)
 	ret = -ENOMEM;
 	if (!m)
 		goto out_unlock;
-	ret = palloc_for_each_run(pf, start, start + npages, palloc_map_collect, m);
+	ret = palloc_visit_runs(pf, start, start + npages, m, palloc_map_collect);
 	if (ret) {
 		kvfree(m);
 		goto out_unlock;

@@ -2,8 +2,8 @@
 /*
  * pallocbits dma-bufs: a run exported as a dma-buf, and the dma-heap node.
  *
- * Modelled on drivers/dma-buf/heaps/cma_heap.c and drivers/dma-buf/udmabuf.c
- * (Linux 6.1): the dma-buf holds a reference to its run and drops it in
+ * Modelled on the cma_heap and udmabuf drivers of Linux 6.1
+ * (drivers/dma-buf/): the dma-buf holds a reference to its run and drops it in
  * release(); the dma-buf's file is held by every fd, mmap() and importer,
  * so the run outlives all of them.  Each attachment gets its own
  * scatterlist, one segment per 2 GiB of the run (the run is contiguous).
@@ -187,7 +187,8 @@ static void palloc_dmabuf_sync(struct palloc_run *run, enum dma_data_direction d
 		}
 		for_each_sgtable_dma_sg(&a->sgt, sg, i) {
 			if (for_cpu)
-				dma_sync_single_for_cpu(a->dev, sg_dma_address(sg), sg_dma_len(sg), dir);
+				dma_sync_single_for_cpu(a->dev, sg_dma_address(sg),
+							sg_dma_len(sg), dir);
 			else
 				dma_sync_single_for_device(a->dev, sg_dma_address(sg),
 							   sg_dma_len(sg), dir);
