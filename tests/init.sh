@@ -257,16 +257,36 @@ demo() {
 	check "rmmod" rmmod pallocbits
 }
 
+# vivid, a dma-buf importer for the tests: one instance (n_devs) with only
+# a video capture node (node_types bit 0), one webcam input (num_inputs,
+# input_types 0: progressive, no signal to lose), vb2-dma-contig buffers
+# (allocators=1: a dma-buf must be one contiguous DMA range to be queued),
+# and no error-injection controls (no_error_inj).
+VIVID_PARAMS="n_devs=1 node_types=0x1 num_inputs=1 input_types=0x0 allocators=1 no_error_inj=1"
+
 # Kernel modules scripts/mkinitramfs.sh packed besides ours (the loop driver
-# for vmtest's O_DIRECT tests): load each one the kernel does not have yet,
-# built in (a debug kernel) or loaded.
+# for vmtest's O_DIRECT tests; vivid and the modules it needs, a dma-buf
+# importer): load each one the kernel does not have yet, built in (a debug
+# kernel) or loaded, in the order of /lib/modules/extra/order (dependencies
+# first; a cpio without it: glob order).
 load_extra_modules() {
-	for ko in /lib/modules/extra/*.ko; do
+	if [ -f /lib/modules/extra/order ]; then
+		kos=$(sed 's|^|/lib/modules/extra/|' /lib/modules/extra/order)
+	else
+		kos=$(ls /lib/modules/extra/*.ko 2>/dev/null)
+	fi
+	for ko in $kos; do
 		[ -e "$ko" ] || continue
 		name=$(basename "$ko" .ko)
 		[ "$name" = loop ] && [ -e /dev/loop-control ] && continue
-		[ -d "/sys/module/$name" ] && continue
-		check "insmod $name (for vmtest)" insmod "$ko"
+		[ -d "/sys/module/$(echo "$name" | tr - _)" ] && continue
+		# shellcheck disable=SC2086 # one word per parameter
+		case "$name" in
+		loop)	check "insmod loop (for vmtest)" insmod "$ko" ;;
+		vivid)	check "insmod vivid $VIVID_PARAMS (for the importer)" \
+				insmod "$ko" $VIVID_PARAMS ;;
+		*)	check "insmod $name (for the importer)" insmod "$ko" ;;
+		esac
 	done
 }
 
