@@ -13,7 +13,7 @@ pkgs_build="make gcc libc6-dev linux-headers-amd64"
 pkgs_kunit="linux-source-6.1 xz-utils flex bison bc libelf-dev libssl-dev python3"
 pkgs_lint="sparse perl"
 pkgs_oracle="golang-go"
-pkgs_vm="qemu-system-x86 busybox-static cpio"
+pkgs_vm="qemu-system-x86 busybox-static cpio kmod"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_pkg="dkms kmod"
 # The PREEMPT_RT headers for `make vmtest-rt` (the image is only downloaded,

@@ -7,7 +7,9 @@
 #
 # busybox-static with its applet links, the module as /pallocbits.ko, each
 # PROGRAM (static binaries) in /bin, each EXTRA.ko (kernel modules the tests
-# need, e.g. loop.ko) in /lib/modules/extra/, and INIT as /init.
+# need, e.g. loop.ko, vivid.ko and its dependencies) in /lib/modules/extra/
+# with /lib/modules/extra/order, their file names one a line in the order
+# given (the load order: tests/init.sh loads them so), and INIT as /init.
 set -eu
 extra_ko=""
 while [ "${1:-}" = -k ]; do
@@ -44,7 +46,12 @@ done
 cp "$ko" "$root/pallocbits.ko"
 for x in $extra_ko; do
 	mkdir -p "$root/lib/modules/extra"
+	if [ -e "$root/lib/modules/extra/$(basename "$x")" ]; then
+		echo "mkinitramfs: two extra modules named $(basename "$x")" >&2
+		exit 1
+	fi
 	cp "$x" "$root/lib/modules/extra/"
+	basename "$x" >>"$root/lib/modules/extra/order"
 done
 for prog in "$@"; do
 	cp "$prog" "$root/bin/"

@@ -9,10 +9,12 @@
 #                     (make vmtest, make demo, make vmtest-debug, make vmtest-rt)
 #
 # test: tests/init.sh loads the module on a memmap= reserved range and on a
-#       self-grabbed one, runs tests/vmtest.c against each, checks unload,
-#       refused parameters, dmesg and taint.  Writes "PASSED FAILED" (the
-#       vmtest counts) to build/results/vmtest (-debug, -rt).
-# demo: a scripted pallocctl session showing stats and the debugfs map.
+#       self-grabbed one, runs tests/vmtest.c and tests/importer.c (vivid
+#       capturing into dma-bufs of the heap node) against each, checks
+#       unload, refused parameters, dmesg and taint.  Writes "PASSED
+#       FAILED" (the vmtest counts) to build/results/vmtest (-debug, -rt).
+# demo: a scripted pallocctl session showing stats and the debugfs map, then
+#       tests/importer.c --demo: vivid captures into dma-bufs of the heap node.
 #
 # KERNEL selects the kernel and the output directory:
 #   debian (default)  the Debian kernel the headers belong to (kdir.sh,
@@ -40,7 +42,7 @@
 # PB_STRESS (5 s), APPEND (extra kernel parameters, e.g. slub_debug=FZPU),
 # KVER (Debian kernel version to boot), LOCK_WAIT (30 s for the kernel build
 # lock), EXTRA_KO (kernel modules to add to the initramfs, default
-# kernel/drivers/block/loop.ko; see below).
+# "kernel/drivers/block/loop.ko vivid"; see below).
 set -eu
 PROJ=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${PALLOC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pallocbits}
@@ -144,31 +146,32 @@ gcc -static -O2 -Wall -I"$PROJ" -I"$KSRC/tools/testing/selftests" -o "$OUT/vmtes
 	"$PROJ/tests/vmtest.c" "$PROJ/lib/libpallocbits.c" || infra "building tests/vmtest.c"
 gcc -static -O2 -Wall -I"$PROJ" -o "$OUT/pallocctl" "$PROJ/tools/pallocctl.c" \
 	"$PROJ/lib/libpallocbits.c" || infra "building tools/pallocctl.c"
+gcc -static -O2 -Wall -I"$PROJ" -o "$OUT/importer" "$PROJ/tests/importer.c" ||
+	infra "building tests/importer.c"
 # Kernel modules the tests need besides ours (EXTRA_KO: paths under
-# lib/modules/VERSION/; the loop driver gives vmtest's O_DIRECT tests a block
-# device), taken from the image package of the kernel booted, extracted once
-# into $CACHE/vm/modules-VERSION.  A kernel without a package there (a custom
-# build) gets none; tests/init.sh skips a module the kernel already has.
+# lib/modules/VERSION/ or module names; the loop driver gives vmtest's
+# O_DIRECT tests a block device, vivid is the dma-buf importer of
+# tests/importer.c), with every module they depend on, taken from the image
+# package of the kernel booted and extracted once into
+# $CACHE/vm/modules-VERSION (scripts/vmmodules.sh).  They are packed in load order, dependencies
+# first.  A kernel without a package there (a custom build) gets none:
+# tests/init.sh skips a module the kernel already has, and the importer
+# skips without vivid.
 kver=$(basename "$VMLINUX" | sed 's/^vmlinux-//')
 deb=$(find "$CACHE/vm" -maxdepth 1 -name "linux-image-$kver*_amd64.deb" | head -n 1)
-kodir=$CACHE/vm/modules-$kver
 extra_ko=""
-for rel in ${EXTRA_KO-kernel/drivers/block/loop.ko}; do
-	[ -n "$deb" ] || break
-	if [ ! -s "$kodir/$rel" ]; then
-		tmp=$(mktemp -d "$CACHE/vm/tmp.XXXXXX")
-		dpkg-deb --fsys-tarfile "$deb" |
-			tar -x -C "$tmp" --strip-components=4 "./lib/modules/$kver/$rel" ||
-			infra "extracting $rel from $deb"
-		mkdir -p "$(dirname "$kodir/$rel")"
-		mv "$tmp/$rel" "$kodir/$rel"
-		rm -rf "$tmp"
-	fi
-	extra_ko="$extra_ko -k $kodir/$rel"
-done
+if [ -n "$deb" ] && [ -n "${EXTRA_KO-x}" ]; then
+	# shellcheck disable=SC2086 # one word per module
+	kos=$("$PROJ/scripts/vmmodules.sh" "$deb" "$kver" "$CACHE/vm/modules-$kver" \
+		${EXTRA_KO-kernel/drivers/block/loop.ko vivid}) ||
+		infra "scripts/vmmodules.sh: the modules $kver needs from $deb"
+	for ko in $kos; do
+		extra_ko="$extra_ko -k $ko"
+	done
+fi
 # shellcheck disable=SC2086 # $extra_ko is a list of options
 "$PROJ/scripts/mkinitramfs.sh" $extra_ko "$OUT/initramfs.cpio" "$PROJ/tests/init.sh" \
-	"$KO" "$OUT/vmtest" "$OUT/pallocctl" || infra "mkinitramfs"
+	"$KO" "$OUT/vmtest" "$OUT/pallocctl" "$OUT/importer" || infra "mkinitramfs"
 t1=$(date +%s.%N)
 
 # memmap=SIZE$BASE: the $ is literal (escaped inside double quotes).

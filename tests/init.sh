@@ -206,6 +206,7 @@ pkill_holder() {
 }
 
 demo() {
+	load_extra_modules
 	check "insmod reserved base=$base size=$size" insmod $KO base="$base" size="$size"
 	cat >/tmp/demo.pb <<-'EOF'
 	# A scripted session: one open of /dev/pallocbits for all of it.
@@ -254,24 +255,81 @@ demo() {
 	fi
 	echo "===== after the session: its runs were freed when it closed the device"
 	pallocctl map
+	echo "===== a real importer: vivid (a V4L2 driver) captures into dma-bufs of"
+	echo "===== /dev/dma_heap/pallocbits"
+	run_importer demo --demo
+	pallocctl map
 	check "rmmod" rmmod pallocbits
 }
 
+# vivid, the importer of tests/importer.c: one instance (n_devs) with only
+# a video capture node (node_types bit 0), one webcam input (num_inputs,
+# input_types 0: progressive, no signal to lose), vb2-dma-contig buffers
+# (allocators=1: a dma-buf must be one contiguous DMA range to be queued),
+# and no error-injection controls (no_error_inj).
+VIVID_PARAMS="n_devs=1 node_types=0x1 num_inputs=1 input_types=0x0 allocators=1 no_error_inj=1"
+
 # Kernel modules scripts/mkinitramfs.sh packed besides ours (the loop driver
-# for vmtest's O_DIRECT tests): load each one the kernel does not have yet,
-# built in (a debug kernel) or loaded.
+# for vmtest's O_DIRECT tests; vivid and the modules it needs for the
+# importer): load each one the kernel does not have yet, built in (a debug
+# kernel) or loaded, in the order of /lib/modules/extra/order (dependencies
+# first; a cpio without it: glob order).
 load_extra_modules() {
-	for ko in /lib/modules/extra/*.ko; do
+	if [ -f /lib/modules/extra/order ]; then
+		kos=$(sed 's|^|/lib/modules/extra/|' /lib/modules/extra/order)
+	else
+		kos=$(ls /lib/modules/extra/*.ko 2>/dev/null)
+	fi
+	for ko in $kos; do
 		[ -e "$ko" ] || continue
 		name=$(basename "$ko" .ko)
 		[ "$name" = loop ] && [ -e /dev/loop-control ] && continue
-		[ -d "/sys/module/$name" ] && continue
-		check "insmod $name (for vmtest)" insmod "$ko"
+		[ -d "/sys/module/$(echo "$name" | tr - _)" ] && continue
+		# shellcheck disable=SC2086 # one word per parameter
+		case "$name" in
+		loop)	check "insmod loop (for vmtest)" insmod "$ko" ;;
+		vivid)	check "insmod vivid $VIVID_PARAMS (for the importer)" \
+				insmod "$ko" $VIVID_PARAMS ;;
+		*)	check "insmod $name (for the importer)" insmod "$ko" ;;
+		esac
 	done
+}
+
+# tests/importer.c [ARGS...]: vivid captures frames into dma-bufs from the
+# heap node (or, with --mmap-only, into its own buffers).  $1 names the run.
+# Exit 0 is a passed step, 4 a skip (no vivid, or no heap node), anything
+# else a failed one.  After a run that allocated, every run must be back.
+run_importer() {
+	where=$1
+	shift
+	name="importer${*:+ $*} ($where)"
+	log=/tmp/importer.log
+	say "running $name"
+	{
+		importer "$@" 2>&1
+		echo "importer-exit: $?"
+	} | tee "$log"
+	rc=$(sed -n 's/^importer-exit: //p' "$log")
+	case "$rc" in
+	0)	pass "$name" ;;
+	4)	say "skip $name: $(sed -n 's/^importer: SKIP //p' "$log" | tail -n 1)" ;;
+	*)	fail "$name: exit $rc" ;;
+	esac
+	if [ "$rc" != 4 ] && [ -f "$DBG/stats" ]; then
+		n=0
+		while [ "$(stat_of pages_inuse)" != 0 ] && [ $n -lt 50 ]; do
+			sleep 0.1
+			n=$((n + 1))
+		done
+		check "$where: pages_inuse is 0 after the importer ($(stat_of pages_inuse))" \
+			test "$(stat_of pages_inuse)" = 0
+	fi
 }
 
 tests() {
 	load_extra_modules
+	# vivid and the pixels expected of it, before any dma-buf is involved.
+	run_importer "vivid self-check" --mmap-only
 	say "reserved range base=$base size=$size, RAM probe $ram"
 	grep -i -E 'reserved|pallocbits' /proc/iomem | head -n 20
 
@@ -284,6 +342,7 @@ tests() {
 		check "/proc/iomem shows the claimed range" grep -q pallocbits /proc/iomem
 		run_vmtest reserved "$base" "$size"
 		after_vmtest reserved
+		run_importer "reserved mode"
 		pallocctl_checks
 		tracepoint_checks
 		hibernation_refused
@@ -305,6 +364,7 @@ tests() {
 		heap_node_checks
 		run_vmtest grabbed "" "$grab_size"
 		after_vmtest grabbed
+		run_importer "grabbed mode"
 		grab_zone_check 0
 		check "rmmod (self-grabbed)" rmmod pallocbits
 	else
