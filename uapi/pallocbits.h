@@ -392,7 +392,9 @@ struct palloc_ioc_export {
  * munmap(), keeps every page of the mapping busy until all is unmapped.
  *
  * mmap(): the length is rounded up to whole pages, each of which must be
- * owned (EACCES); an offset that is not page aligned or a length of 0 is
+ * owned (EACCES), and all of one cache type (EINVAL for a mapping over a
+ * PALLOC_ALLOC_WC run and a write-back one); an offset that is not page
+ * aligned or a length of 0 is
  * EINVAL; MAP_PRIVATE and MAP_HUGETLB are EINVAL; MAP_SHARED_VALIDATE works,
  * with MAP_SYNC it is EOPNOTSUPP; PROT_EXEC, PROT_NONE and MAP_POPULATE
  * work.  A file opened O_WRONLY uses every ioctl but cannot be mapped
