@@ -139,6 +139,12 @@ pallocctl_checks() {
 		check "pallocctl: a batch stops at the first error" \
 			test "$(grep -c '^alloc @' /tmp/ctl.out)" = 1
 	fi
+	# dma-bufs: export a run, free it (the dma-buf holds it), a heap buffer.
+	printf 'alloc 8\nexport @1\nfree @1\nheap-alloc 10000\nruns\nstats\n' >/tmp/ctl.pb
+	check "pallocctl: export, free of the exported run, heap-alloc" ctl_batch
+	check "pallocctl: runs shows the exported run" grep -q 'exported (fd' /tmp/ctl.out
+	check "pallocctl: stats counts two exported runs, 11 pages no file owns" sh -c \
+		'grep -E -q "runs_exported:? +2$" /tmp/ctl.out && grep -E -q "pages_held:? +11$" /tmp/ctl.out'
 	check "pallocctl: --json info" sh -c 'pallocctl --json info | grep -q "\"abi_version\":2,"'
 	check "pallocctl: --json errors" sh -c \
 		'pallocctl --json scavenge 0 2>/dev/null | grep -q "\"error\":\"EINVAL\""'
