@@ -683,6 +683,26 @@ static void print_file(struct importer *imp, const char *path, const char *label
 	fclose(f);
 }
 
+/*
+ * Lines of debugfs "runs" that show an attachment of vivid mapped as one
+ * segment, or -1 without the file.
+ */
+static int single_segment_attachments(void)
+{
+	char line[256];
+	int n = 0;
+	FILE *f;
+
+	f = fopen(IMP_RUNS, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "attachment vivid ") && strstr(line, " segments 1 mapped"))
+			n++;
+	fclose(f);
+	return n;
+}
+
 static bool qbuf_dmabuf(struct importer *imp, unsigned int i)
 {
 	struct v4l2_buffer b = {
@@ -803,8 +823,18 @@ static int capture_dmabuf(struct importer *imp)
 		if (!check_dmabuf_frame(imp, &b, k))
 			goto out_off;
 		if (k == 0) {
+			int segs = single_segment_attachments();
+
 			print_file(imp, IMP_RUNS, "pallocbits runs");
 			print_file(imp, IMP_BUFINFO, "dma-bufs");
+			/* The exporter's view: one sg entry per buffer. */
+			if (segs >= 0 && segs != (int)n) {
+				fail(imp, "%d of %u buffers are attached to vivid as one mapped segment",
+				     segs, n);
+				goto out_off;
+			}
+			if (segs >= 0)
+				say("each of the %u dma-bufs is one scatterlist segment for vivid", n);
 		}
 		if (!poison(imp, &imp->bufs[b.index]) || !qbuf_dmabuf(imp, b.index))
 			goto out_off;
