@@ -829,12 +829,12 @@ static int capture_dmabuf(struct importer *imp)
 			print_file(imp, IMP_BUFINFO, "dma-bufs");
 			/* The exporter's view: one sg entry per buffer. */
 			if (segs >= 0 && segs != (int)n) {
-				fail(imp, "%d of %u buffers are attached to vivid as one mapped segment",
+				fail(imp, "%d of %u buffers attached to vivid as one segment",
 				     segs, n);
 				goto out_off;
 			}
 			if (segs >= 0)
-				say("each of the %u dma-bufs is one scatterlist segment for vivid", n);
+				say("each of the %u dma-bufs is one sg segment for vivid", n);
 		}
 		if (!poison(imp, &imp->bufs[b.index]) || !qbuf_dmabuf(imp, b.index))
 			goto out_off;
