@@ -11,6 +11,8 @@
  *   scavenger  goal, budget and work done; "goal_pages N", "goal_percent N"
  *              or "budget_percent N" written to it retune the scavenger
  *   check      "ok" when every summary and counter matches a recount
+ *   runs       every live run and its holders (run.c): file and process,
+ *              mappings, dma-buf, kernel vmaps, importer attachments
  *
  * Per-chunk files take the heap lock for one record at a time, never for a
  * whole dump.  Not an ABI.
