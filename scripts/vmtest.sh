@@ -146,6 +146,8 @@ gcc -static -O2 -Wall -I"$PROJ" -I"$KSRC/tools/testing/selftests" -o "$OUT/vmtes
 	"$PROJ/tests/vmtest.c" "$PROJ/lib/libpallocbits.c" || infra "building tests/vmtest.c"
 gcc -static -O2 -Wall -I"$PROJ" -o "$OUT/pallocctl" "$PROJ/tools/pallocctl.c" \
 	"$PROJ/lib/libpallocbits.c" || infra "building tools/pallocctl.c"
+gcc -static -O2 -Wall -I"$PROJ" -o "$OUT/dmabuf-example" "$PROJ/lib/example.c" \
+	"$PROJ/lib/libpallocbits.c" || infra "building lib/example.c"
 gcc -static -O2 -Wall -I"$PROJ" -o "$OUT/importer" "$PROJ/tests/importer.c" ||
 	infra "building tests/importer.c"
 # Kernel modules the tests need besides ours (EXTRA_KO: paths under
@@ -171,7 +173,8 @@ if [ -n "$deb" ] && [ -n "${EXTRA_KO-x}" ]; then
 fi
 # shellcheck disable=SC2086 # $extra_ko is a list of options
 "$PROJ/scripts/mkinitramfs.sh" $extra_ko "$OUT/initramfs.cpio" "$PROJ/tests/init.sh" \
-	"$KO" "$OUT/vmtest" "$OUT/pallocctl" "$OUT/importer" || infra "mkinitramfs"
+	"$KO" "$OUT/vmtest" "$OUT/pallocctl" "$OUT/importer" "$OUT/dmabuf-example" ||
+	infra "mkinitramfs"
 t1=$(date +%s.%N)
 
 # memmap=SIZE$BASE: the $ is literal (escaped inside double quotes).
