@@ -6,9 +6,11 @@
  *
  * The device hands out runs of physically contiguous pages from one range
  * of physical memory.  Every run belongs to the open file that allocated
- * it: only that file can free it or map it, and everything a file still
- * owns is freed when the file is released (close, exit, SIGKILL).  Pages
- * handed out never carry a previous owner's data.
+ * it: only that file can free, map or export it, and the file lets go of
+ * everything it still owns when it is released (close, exit, SIGKILL).  A
+ * run goes back to the allocator when nothing holds it any more: no file,
+ * no mapping, no dma-buf.  Pages handed out never carry a previous owner's
+ * data.
  *
  * Runs are named by their byte offset in the range; mmap() a run with that
  * offset, MAP_SHARED.  mmap() fails with EACCES when a page of the mapping
