@@ -29,9 +29,9 @@
 # runs and every report is seen), and the serial log is scanned on the host
 # for kernel reports (KASAN, lockdep, atomic sleep, ODEBUG, hung tasks, ...):
 # any report fails the run.  They are listed in build/vm-KERNEL/reports.txt.
-# Their "FAILED" count is vmtest's failures plus the failed tests/init.sh
-# steps, plus one for kernel reports, plus one for a run without a verdict
-# (on debian it stays vmtest's alone, as before).
+# The "FAILED" count is vmtest's failures plus the failed tests/init.sh
+# steps, plus one for kernel reports (debug, rt), plus one for a run
+# without a verdict.
 #
 # Exit status: 0 PASS, 1 FAIL, 2 infrastructure failure (build, boot, panic,
 # timeout).  The serial log is build/vm*/serial.log.
@@ -223,10 +223,11 @@ counts=$(sed -n 's/^vmtest: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
 if [ "$what" = test ]; then
 	if [ -z "$counts" ]; then
 		counts="0 1"
-	elif [ "$KERNEL" != debian ]; then
-		# debug, rt: failed init steps (e.g. an insmod that did not
-		# load, or the guest's own dmesg check), the kernel reports, and
-		# a run that ended without a verdict count as failures too.
+	else
+		# Failed init steps (e.g. an insmod that did not load, the
+		# importer, or the guest's own dmesg check), the kernel reports
+		# (debug, rt), and a run that ended without a verdict count as
+		# failures too.
 		more=$(sed -n 's/^init steps: [0-9]* passed, \([0-9]*\) failed$/\1/p' \
 			"$OUT/serial.log" | tail -n 1)
 		more=${more:-1}
