@@ -109,6 +109,8 @@ static int palloc_visit_runs(struct palloc_file *pf, u64 start, u64 end, void *a
 		/* The tree changes only under pf->lock: run stays valid. */
 		ret = fn(run, rs, re, arg);
 		p = re;
+		/* A range may cover 100,000 runs: a sleeping lock is held. */
+		cond_resched();
 	}
 	return ret;
 }
