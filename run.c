@@ -379,11 +379,8 @@ static void *palloc_runs_start(struct seq_file *m, loff_t *pos)
 	struct palloc_dev *pd = m->private;
 
 	mutex_lock(&pd->runs_lock);
-	if (!*pos)
-		seq_printf(m, "# %llu runs, %llu exported, %llu pages held by no file; has struct pages: %s\n",
-			   (u64)atomic64_read(&pd->nruns), (u64)atomic64_read(&pd->nexported),
-			   (u64)atomic64_read(&pd->pages_held), pd->has_pages ? "yes" : "no");
-	return seq_list_start(&pd->runs, *pos);
+	/* The head first: the header line, even with no run to list. */
+	return seq_list_start_head(&pd->runs, *pos);
 }
 
 static void *palloc_runs_next(struct seq_file *m, void *v, loff_t *pos)
@@ -404,7 +401,15 @@ static void palloc_runs_stop(struct seq_file *m, void *v)
 static int palloc_runs_show(struct seq_file *m, void *v)
 {
 	struct palloc_run *run = list_entry(v, struct palloc_run, node);
+	struct palloc_dev *pd = m->private;
 	struct palloc_attach *a;
+
+	if (v == &pd->runs) {
+		seq_printf(m, "# %llu runs, %llu exported, %llu pages held by no file; has struct pages: %s\n",
+			   (u64)atomic64_read(&pd->nruns), (u64)atomic64_read(&pd->nexported),
+			   (u64)atomic64_read(&pd->pages_held), pd->has_pages ? "yes" : "no");
+		return 0;
+	}
 
 	seq_printf(m, "run offset 0x%llx pages %llu %s refs %u file %s pid %d (%s) maps %d",
 		   run->start << PAGE_SHIFT, run->npages, run->wc ? "wc" : "wb",
