@@ -37,8 +37,11 @@
 #include <kunit/test.h>
 #include <linux/bitmap.h>
 #include <linux/genalloc.h>
+#include <linux/gfp.h>
+#include <linux/iova.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/maple_tree.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -104,6 +107,10 @@ enum bench_kind {
 	BENCH_GP_FIRST,		/* gen_pool, default algorithm gen_pool_first_fit */
 	BENCH_GP_BEST,		/* gen_pool_best_fit */
 	BENCH_BITMAP,		/* bitmap_find_next_zero_area + bitmap_set/clear */
+	BENCH_MAPLE,		/* maple tree: mas_empty_area + store, store NULL */
+	BENCH_IOVA,		/* alloc_iova / free_iova (top down, rbtree) */
+	BENCH_IOVA_FAST,	/* alloc_iova_fast / free_iova_fast (per-CPU rcache) */
+	BENCH_BUDDY,		/* alloc_pages(order) / __free_pages: no pool at all */
 };
 
 static const char * const bench_names[] = {
@@ -112,7 +119,16 @@ static const char * const bench_names[] = {
 	[BENCH_GP_FIRST] = "genpool-first-fit",
 	[BENCH_GP_BEST] = "genpool-best-fit",
 	[BENCH_BITMAP] = "bitmap-next-zero-area",
+	[BENCH_MAPLE] = "maple-empty-area",
+	[BENCH_IOVA] = "iova",
+	[BENCH_IOVA_FAST] = "iova-fast",
+	[BENCH_BUDDY] = "alloc-pages",
 };
+
+/* IOVA page frame of page 0 (pfn 0 is the domain's reserved start). */
+#define BENCH_IOVA_PFN0		1
+/* The buddy peer keeps this many blocks live, whatever the range size. */
+#define BENCH_BUDDY_LIVE	64
 
 /* One allocator over pages [0, npages). */
 struct bench_alloc {
@@ -121,6 +137,10 @@ struct bench_alloc {
 	struct palloc_heap *heap;
 	struct gen_pool *pool;
 	unsigned long *map;
+	struct maple_tree mt;
+	struct iova_domain iovad;
+	struct page **pages;	/* buddy: the block at each slot (start = slot) */
+	u8 *orders;		/* buddy: its order */
 	u64 free_errors;
 };
 
@@ -213,6 +233,76 @@ static void bench_report(const char *what, const char *range, const char *alloc,
 /* The allocators                                                      */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The maple tree as a range allocator: a gap search in the tree's own gap
+ * summaries (MT_FLAGS_ALLOC_RANGE), then a store of the range.
+ */
+static int bench_maple_alloc(struct bench_alloc *a, u32 n, u64 *start)
+{
+	MA_STATE(mas, &a->mt, 0, 0);
+	int ret;
+
+	mas_lock(&mas);
+	ret = mas_empty_area(&mas, 0, a->npages - 1, n);
+	if (!ret)
+		ret = mas_store_gfp(&mas, xa_mk_value(1), GFP_KERNEL);
+	mas_unlock(&mas);
+	if (ret)
+		return ret == -EBUSY ? -ENOMEM : ret;
+	*start = mas.index;
+	return 0;
+}
+
+/*
+ * IOVA allocates top down from the limit; the fast path looks in the
+ * per-CPU rcache first (sizes up to 32 pages) and rounds the alignment of
+ * what it must search for up to a power of two, as dma-iommu does.
+ */
+static int bench_iova_alloc(struct bench_alloc *a, u32 n, u64 *start)
+{
+	unsigned long limit = BENCH_IOVA_PFN0 + a->npages - 1, pfn;
+	struct iova *iova;
+
+	if (a->kind == BENCH_IOVA_FAST) {
+		/* The rcache holds power-of-two sizes up to 32 pages only. */
+		pfn = alloc_iova_fast(&a->iovad, n <= 32 ? roundup_pow_of_two(n) : n, limit, false);
+		if (!pfn)
+			return -ENOMEM;
+	} else {
+		iova = alloc_iova(&a->iovad, n, limit, false);
+		if (!iova)
+			return -ENOMEM;
+		pfn = iova->pfn_lo;
+	}
+	*start = pfn - BENCH_IOVA_PFN0;
+	return 0;
+}
+
+/*
+ * The kernel's buddy allocator, rounded up to a power of two: what a
+ * driver pays for contiguous memory with no pool.  The slot of the block
+ * stands in for its start.
+ */
+static int bench_buddy_alloc(struct bench_alloc *a, u32 n, u64 *start)
+{
+	unsigned int order = get_order((size_t)n << PAGE_SHIFT);
+	struct page *page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order);
+	u64 slot;
+
+	if (!page)
+		return -ENOMEM;
+	for (slot = 0; slot < BENCH_BUDDY_LIVE * 2 && a->pages[slot]; slot++)
+		;
+	if (slot == BENCH_BUDDY_LIVE * 2) {
+		__free_pages(page, order);
+		return -ENOMEM;
+	}
+	a->pages[slot] = page;
+	a->orders[slot] = order;
+	*start = slot;
+	return 0;
+}
+
 static __always_inline int bench_alloc(struct bench_alloc *a, u32 n, u64 *start)
 {
 	unsigned long addr, idx;
@@ -237,6 +327,13 @@ static __always_inline int bench_alloc(struct bench_alloc *a, u32 n, u64 *start)
 		bitmap_set(a->map, idx, n);
 		*start = idx;
 		return 0;
+	case BENCH_MAPLE:
+		return bench_maple_alloc(a, n, start);
+	case BENCH_IOVA:
+	case BENCH_IOVA_FAST:
+		return bench_iova_alloc(a, n, start);
+	case BENCH_BUDDY:
+		return bench_buddy_alloc(a, n, start);
 	}
 	return -EINVAL;
 }
@@ -255,6 +352,24 @@ static __always_inline void bench_free(struct bench_alloc *a, u64 start, u32 n)
 		break;
 	case BENCH_BITMAP:
 		bitmap_clear(a->map, start, n);
+		break;
+	case BENCH_MAPLE:
+		if (mtree_store_range(&a->mt, start, start + n - 1, NULL, GFP_KERNEL))
+			a->free_errors++;
+		break;
+	case BENCH_IOVA:
+		free_iova(&a->iovad, BENCH_IOVA_PFN0 + start);
+		break;
+	case BENCH_IOVA_FAST:
+		/* Only what alloc_iova_fast() hands out may go to the rcache. */
+		if (n <= 32 && is_power_of_2(n))
+			free_iova_fast(&a->iovad, BENCH_IOVA_PFN0 + start, n);
+		else
+			free_iova(&a->iovad, BENCH_IOVA_PFN0 + start);
+		break;
+	case BENCH_BUDDY:
+		__free_pages(a->pages[start], a->orders[start]);
+		a->pages[start] = NULL;
 		break;
 	}
 }
@@ -300,8 +415,37 @@ static int bench_setup(struct bench_alloc *a, enum bench_kind kind, u64 npages)
 			return -ENOMEM;
 		bitmap_set(a->map, 0, npages);
 		return 0;
+	case BENCH_MAPLE:
+		mt_init_flags(&a->mt, MT_FLAGS_ALLOC_RANGE | MT_FLAGS_LOCK_IRQ);
+		return mtree_store_range(&a->mt, 0, npages - 1, xa_mk_value(1), GFP_KERNEL);
+	case BENCH_IOVA:
+	case BENCH_IOVA_FAST:
+		/* Starts empty: bench_layout() reserves the live runs. */
+		if (iova_cache_get())
+			return -ENOMEM;
+		init_iova_domain(&a->iovad, PAGE_SIZE, BENCH_IOVA_PFN0);
+		if (kind == BENCH_IOVA_FAST && iova_domain_init_rcaches(&a->iovad)) {
+			put_iova_domain(&a->iovad);
+			iova_cache_put();
+			return -ENOMEM;
+		}
+		return 0;
+	case BENCH_BUDDY:
+		a->pages = kcalloc(BENCH_BUDDY_LIVE * 2, sizeof(*a->pages), GFP_KERNEL);
+		a->orders = kcalloc(BENCH_BUDDY_LIVE * 2, sizeof(*a->orders), GFP_KERNEL);
+		if (a->pages && a->orders)
+			return 0;
+		kfree(a->pages);
+		kfree(a->orders);
+		return -ENOMEM;
 	}
 	return -EINVAL;
+}
+
+/* Does @kind start empty (live runs are reserved) rather than all allocated? */
+static bool bench_starts_empty(enum bench_kind kind)
+{
+	return kind == BENCH_IOVA || kind == BENCH_IOVA_FAST;
 }
 
 /* Free the @nlive runs still allocated (gen_pool_destroy() insists) and tear down. */
@@ -322,6 +466,21 @@ static void bench_teardown(struct bench_alloc *a, const struct bench_blk *live, 
 		break;
 	case BENCH_BITMAP:
 		kvfree(a->map);
+		break;
+	case BENCH_MAPLE:
+		mtree_destroy(&a->mt);
+		break;
+	case BENCH_IOVA:
+	case BENCH_IOVA_FAST:
+		put_iova_domain(&a->iovad);
+		iova_cache_put();
+		break;
+	case BENCH_BUDDY:
+		for (i = 0; i < BENCH_BUDDY_LIVE * 2; i++)
+			if (a->pages[i])
+				__free_pages(a->pages[i], a->orders[i]);
+		kfree(a->pages);
+		kfree(a->orders);
 		break;
 	}
 }
@@ -361,9 +520,12 @@ static u32 bench_layout(struct bench_alloc *a, u64 npages, struct bench_blk *liv
 		if (prandom_u32_state(&sel) % (nruns - i) < want - nlive) {
 			if (live)
 				live[nlive] = (struct bench_blk){ .start = p, .n = n };
+			if (a && bench_starts_empty(a->kind) &&
+			    !reserve_iova(&a->iovad, BENCH_IOVA_PFN0 + p, BENCH_IOVA_PFN0 + p + n - 1))
+				a->free_errors++;
 			nlive++;
 			lp += n;
-		} else if (a) {
+		} else if (a && !bench_starts_empty(a->kind)) {
 			bench_free(a, p, n);
 		}
 		p += n;
@@ -437,6 +599,51 @@ static void bench_churn_one(struct kunit *test, struct bench_ctx *c, enum bench_
 	bench_report("churn", c->r->name, label, c->samples, k, 1, fails);
 }
 
+/*
+ * The buddy allocator has no range to lay out: it keeps BENCH_BUDDY_LIVE
+ * blocks live and runs the same pair sequence (the same sizes) on them.
+ */
+static void bench_buddy_churn(struct kunit *test, struct bench_ctx *c, u32 ops)
+{
+	struct bench_blk live[BENCH_BUDDY_LIVE];
+	u32 nlive = 0, k;
+	struct bench_alloc a;
+	struct rnd_state rs;
+	u64 fails = 0, start;
+
+	KUNIT_ASSERT_EQ(test, bench_setup(&a, BENCH_BUDDY, c->npages), 0);
+	prandom_seed_state(&rs, bench_seed + 1);
+	while (nlive < BENCH_BUDDY_LIVE) {
+		u32 n = 1 + prandom_u32_state(&rs) % BENCH_MAX_RUN;
+
+		KUNIT_ASSERT_EQ(test, bench_alloc(&a, n, &start), 0);
+		live[nlive++] = (struct bench_blk){ .start = start, .n = n };
+	}
+	prandom_seed_state(&rs, bench_seed + 1);
+	for (k = 0; k < ops && nlive; k++) {
+		u32 j = prandom_u32_state(&rs) % nlive;
+		u32 n = 1 + prandom_u32_state(&rs) % BENCH_MAX_RUN;
+		u64 t0, t1;
+		int err;
+
+		t0 = bench_cycles();
+		bench_free(&a, live[j].start, live[j].n);
+		err = bench_alloc(&a, n, &start);
+		t1 = bench_cycles();
+		c->samples[k] = t1 - t0;
+		if (err) {
+			fails++;
+			live[j] = live[--nlive];
+		} else {
+			live[j] = (struct bench_blk){ .start = start, .n = n };
+		}
+		if (!(k % 256))
+			cond_resched();
+	}
+	bench_teardown(&a, NULL, 0);
+	bench_report("churn", c->r->name, bench_names[BENCH_BUDDY], c->samples, k, 1, fails);
+}
+
 static void bench_single_one(struct kunit *test, struct bench_ctx *c, enum bench_kind kind,
 			     u32 pairs)
 {
@@ -444,7 +651,12 @@ static void bench_single_one(struct kunit *test, struct bench_ctx *c, enum bench
 	struct bench_alloc a;
 	u64 fails = 0;
 
-	bench_prepare(test, &a, kind, c->npages, c->live, &nlive);
+	if (kind == BENCH_BUDDY) {
+		KUNIT_ASSERT_EQ(test, bench_setup(&a, kind, c->npages), 0);
+		nlive = 0;
+	} else {
+		bench_prepare(test, &a, kind, c->npages, c->live, &nlive);
+	}
 	for (b = 0; b < nbatch; b++) {
 		u64 t0, t1, start;
 
@@ -504,7 +716,8 @@ static void palloc_bench_churn(struct kunit *test)
 {
 	const struct bench_range *r = test->param_value;
 	static const enum bench_kind kinds[] = {
-		BENCH_PALLOC, BENCH_GP_FIRST, BENCH_GP_BEST, BENCH_BITMAP,
+		BENCH_PALLOC, BENCH_GP_FIRST, BENCH_GP_BEST, BENCH_BITMAP, BENCH_MAPLE,
+		BENCH_IOVA, BENCH_IOVA_FAST,
 	};
 	struct bench_ctx c;
 	unsigned int i;
@@ -512,6 +725,7 @@ static void palloc_bench_churn(struct kunit *test)
 	bench_ctx_init(test, &c, r, max(r->ops, BENCH_LONG_OPS));
 	for (i = 0; i < ARRAY_SIZE(kinds); i++)
 		bench_churn_one(test, &c, kinds[i], r->ops, bench_names[kinds[i]]);
+	bench_buddy_churn(test, &c, r->ops);
 	/* The same pallocbits run, as long at every size: the scaling row. */
 	bench_churn_one(test, &c, BENCH_PALLOC, BENCH_LONG_OPS, "pallocbits-long");
 	bench_ctx_free(&c);
@@ -526,6 +740,10 @@ static void palloc_bench_single(struct kunit *test)
 	bench_single_one(test, &c, BENCH_PALLOC, r->single_pairs);
 	bench_single_one(test, &c, BENCH_PALLOC_ALIGN2, r->single_pairs);
 	bench_single_one(test, &c, BENCH_GP_FIRST, min(r->single_pairs, BENCH_GP_SINGLE_PAIRS));
+	bench_single_one(test, &c, BENCH_MAPLE, r->single_pairs);
+	bench_single_one(test, &c, BENCH_IOVA, r->single_pairs);
+	bench_single_one(test, &c, BENCH_IOVA_FAST, r->single_pairs);
+	bench_single_one(test, &c, BENCH_BUDDY, r->single_pairs);
 	bench_ctx_free(&c);
 }
 

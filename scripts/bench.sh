@@ -126,6 +126,7 @@ report() {
 function fmt(x) { return x == "" ? "-" : sprintf(x < 10 ? "%.2f" : x < 100 ? "%.1f" : "%.0f", x) }
 function cell(k) { return (k in med) ? fmt(med[k]) " / " fmt(p99[k]) : "-" }
 function geo_add(r) { gl += log(r); gn++ }
+function ratio(k1, k2) { return (k1 in med) && (k2 in med) && med[k2] > 0 ? sprintf("%.2f", med[k1] / med[k2]) : "not run" }
 $1 == "K" && ($2 == "churn" || $2 == "single") {
 	k = $2 SUBSEP $3 SUBSEP $4
 	pairs[k] = $5; med[k] = $6; p99[k] = $7; mean[k] = $8; fails[k] = $9
@@ -143,10 +144,16 @@ END {
 
 	print "\n### (a) Random free + alloc of 1..512 pages, range ~60 % full: ns per pair, median / p99 (UML)\n"
 	print hdr; print sep
-	na = split("pallocbits genpool-first-fit genpool-best-fit bitmap-next-zero-area pallocbits-long", A, " ")
+	na = split("pallocbits genpool-first-fit genpool-best-fit bitmap-next-zero-area maple-empty-area iova iova-fast alloc-pages pallocbits-long", A, " ")
 	for (a = 1; a <= na; a++) {
 		line = "| " A[a] " |"
 		for (i = 1; i <= nr; i++) line = line " " cell("churn" SUBSEP R[i] SUBSEP A[a]) " |"
+		print line
+	}
+	# Ours divided by theirs (medians): below 1 pallocbits is faster.
+	for (a = 2; a < na; a++) {
+		line = "| pallocbits / " A[a] " |"
+		for (i = 1; i <= nr; i++) line = line " " ratio("churn" SUBSEP R[i] SUBSEP "pallocbits", "churn" SUBSEP R[i] SUBSEP A[a]) " |"
 		print line
 	}
 	line = "| pairs timed (all but -long) |"
@@ -165,13 +172,20 @@ END {
 	print "\n### (b) Single-page alloc + free on the same fragmented ranges: ns per pair, median / p99 of " \
 		"batches of 64 pairs (UML)\n"
 	print hdr; print sep
-	split("pallocbits|pallocbits-align2|genpool-first-fit", B, "|")
-	split("pallocbits, per-CPU cache (align 1)|pallocbits, locked path (align 2)|gen_pool first-fit", BL, "|")
-	for (a = 1; a <= 3; a++) {
+	nb = split("pallocbits|pallocbits-align2|genpool-first-fit|maple-empty-area|iova|iova-fast|alloc-pages", B, "|")
+	split("pallocbits, per-CPU cache (align 1)|pallocbits, locked path (align 2)|gen_pool first-fit|maple tree (mas_empty_area)|IOVA (alloc_iova)|IOVA fast (per-CPU rcache)|alloc_pages(0)", BL, "|")
+	for (a = 1; a <= nb; a++) {
 		line = "| " BL[a] " |"
 		for (i = 1; i <= nr; i++) line = line " " cell("single" SUBSEP R[i] SUBSEP B[a]) " |"
 		print line
 	}
+	for (a = 3; a <= nb; a++) {
+		line = "| pallocbits / " B[a] " |"
+		for (i = 1; i <= nr; i++) line = line " " ratio("single" SUBSEP R[i] SUBSEP "pallocbits", "single" SUBSEP R[i] SUBSEP B[a]) " |"
+		print line
+	}
+	print "\ndrm_buddy: not run. DRM depends on HAS_DMA, and UML has NO_DMA (unless UML_DMA_EMULATION,"
+	print "which only virtio PCI selects), so drm_buddy cannot be built in this UML kernel.
 	line = "| pairs timed (pallocbits / gen_pool) |"
 	for (i = 1; i <= nr; i++)
 		line = line " " pairs["single" SUBSEP R[i] SUBSEP "pallocbits"] " / " \
