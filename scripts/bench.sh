@@ -124,7 +124,7 @@ report() {
 	grep -E '^K (info|cal|overhead|recheck|layout) ' "$OUT/records.txt" | sed 's/^K /uml: /' | awk '!seen[$0]++' || true
 	awk -f - "$OUT/records.txt" <<'EOF'
 function fmt(x) { return x == "" ? "-" : sprintf(x < 10 ? "%.2f" : x < 100 ? "%.1f" : "%.0f", x) }
-function cell(k) { return (k in med) ? fmt(med[k]) " / " fmt(p99[k]) : "-" }
+function cell(k) { return (k in med) ? fmt(med[k]) " / " fmt(p99[k]) : "not run" }
 function geo_add(r) { gl += log(r); gn++ }
 function ratio(k1, k2) { return (k1 in med) && (k2 in med) && med[k2] > 0 ? sprintf("%.2f", med[k1] / med[k2]) : "not run" }
 $1 == "K" && ($2 == "churn" || $2 == "single") {
@@ -138,7 +138,7 @@ $2 == "core" {
 	v[$1, k] = $5
 }
 END {
-	nr = split("64MiB 1GiB 4GiB 64GiB", R, " ")
+	nr = split("64MiB 1GiB 4GiB 64GiB 1TiB", R, " ")
 	hdr = "| allocator |"; sep = "|---|"
 	for (i = 1; i <= nr; i++) { hdr = hdr " " R[i] " |"; sep = sep "---:|" }
 
@@ -185,7 +185,7 @@ END {
 		print line
 	}
 	print "\ndrm_buddy: not run. DRM depends on HAS_DMA, and UML has NO_DMA (unless UML_DMA_EMULATION,"
-	print "which only virtio PCI selects), so drm_buddy cannot be built in this UML kernel.
+	print "which only virtio PCI selects), so drm_buddy cannot be built in this UML kernel."
 	line = "| pairs timed (pallocbits / gen_pool) |"
 	for (i = 1; i <= nr; i++)
 		line = line " " pairs["single" SUBSEP R[i] SUBSEP "pallocbits"] " / " \
