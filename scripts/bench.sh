@@ -111,10 +111,21 @@ measure() {
 	else
 		echo "bench: go not installed: no Go column"
 	fi
-	echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end (other load on the" \
-		"machine shows as noise, mostly in p99 and means)"
 	flock -u 9
 	exec 9>&-
+
+	# --- 4. What a user sees: tests/userbench.c in the VM --------------
+	# Not under the build lock: vmtest.sh takes it itself for the module.
+	echo "bench: the user's view in the Debian VM (scripts/vmtest.sh bench; log build/bench/vm.log)"
+	if "$PROJ/scripts/vmtest.sh" bench >"$OUT/vm.log" 2>&1; then
+		sed -n 's/^userbench: UBENCH /V /p' "$PROJ/build/vm/serial.log" >>"$OUT/records.txt"
+	else
+		echo "bench: the VM part failed; the end of build/bench/vm.log:" >&2
+		tail -n 20 "$OUT/vm.log" >&2
+		rc=1
+	fi
+	echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end (other load on the" \
+		"machine shows as noise, mostly in p99 and means)"
 	return $rc
 }
 
@@ -132,6 +143,8 @@ $1 == "K" && ($2 == "churn" || $2 == "single") {
 	pairs[k] = $5; med[k] = $6; p99[k] = $7; mean[k] = $8; fails[k] = $9
 	if ($9 > 0) failnote = failnote sprintf("\n%s %s %s: %d failed allocations", $2, $3, $4, $9)
 }
+$1 == "V" && $2 == "run" { vrun[++nv] = $3 " " $4 " " $5 " " $6 " " $7 }
+$1 == "V" && $2 == "hugetlb" { if ($3 == "none") { hugewhy = $0 } else huge = $4 }
 $2 == "core" {
 	k = $3 SUBSEP $4
 	if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
@@ -225,6 +238,23 @@ END {
 	}
 	print "\nfind: palloc_bits_find(npages, searchIdx 0); scavenge_candidate: search from page 511,"
 	print "min 1, max 512, huge page = chunk, nothing scavenged."
+
+	if (nv) {
+		print "\n### (d) What a user sees: ALLOC + mmap + first touch + munmap + FREE, in the VM (TCG: ratios only)\n"
+		print "| run | dirty pages (zeroed at ALLOC) / known-zero pages (scavenged) | pages known zero in the scavenged runs |"
+		print "|---|---:|---:|"
+		for (j = 1; j <= nv; j++) {
+			split(vrun[j], f, " ")
+			printf("| %s pages | %.2f | %s %% |\n", f[1], f[4] / f[3], f[5])
+			if (f[1] == 512) { scav2m = f[3]; dirty2m = f[4] }
+		}
+		if (huge != "" && scav2m != "")
+			printf("\n2 MiB MAP_HUGETLB (mmap + fault, the kernel zeroes the page) / 2 MiB pallocbits run: " \
+				"%.2f against known-zero pages, %.2f against dirty ones (same boot, medians).\n",
+				huge / scav2m, huge / dirty2m)
+		else if (hugewhy != "")
+			print "\nMAP_HUGETLB: " hugewhy
+	}
 
 	print "\n### Targets of issue 12 (facts, not assertions)\n"
 	worstm = -1; worstp = -1; s = ""

@@ -5,8 +5,9 @@
 # programs, pack an initramfs, boot a kernel the module was built for, and
 # read the guest's verdict.
 #
-#   [KERNEL=debian|debug|rt] vmtest [test|demo]
-#                     (make vmtest, make demo, make vmtest-debug, make vmtest-rt)
+#   [KERNEL=debian|debug|rt] vmtest [test|demo|bench]
+#                     (make vmtest, make demo, make vmtest-debug, make vmtest-rt;
+#                     bench: tests/userbench.c, for make bench)
 #
 # test: tests/init.sh loads the module on a memmap= reserved range and on a
 #       self-grabbed one, runs tests/vmtest.c and tests/importer.c (vivid
@@ -49,8 +50,8 @@ PROJ=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${PALLOC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pallocbits}
 what=${1:-test}
 case "$what" in
-test|demo) ;;
-*)	echo "usage: $0 [test|demo]" >&2; exit 2 ;;
+test|demo|bench) ;;
+*)	echo "usage: $0 [test|demo|bench]" >&2; exit 2 ;;
 esac
 
 KERNEL=${KERNEL:-debian}
@@ -157,6 +158,8 @@ gcc -static -O2 -Wall -I"$PROJ" -o "$OUT/pallocctl" "$PROJ/tools/pallocctl.c" \
 	"$PROJ/lib/libpallocbits.c" || infra "building tools/pallocctl.c"
 gcc -static -O2 -Wall -I"$PROJ" -o "$OUT/dmabuf-example" "$PROJ/lib/example.c" \
 	"$PROJ/lib/libpallocbits.c" || infra "building lib/example.c"
+gcc -static -O2 -Wall -I"$PROJ" -o "$OUT/userbench" "$PROJ/tests/userbench.c" \
+	"$PROJ/lib/libpallocbits.c" || infra "building tests/userbench.c"
 gcc -static -O2 -Wall -I"$PROJ" -o "$OUT/importer" "$PROJ/tests/importer.c" ||
 	infra "building tests/importer.c"
 # Kernel modules the tests need besides ours (EXTRA_KO: paths under
@@ -182,7 +185,8 @@ if [ -n "$deb" ] && [ -n "${EXTRA_KO-x}" ]; then
 fi
 # shellcheck disable=SC2086 # $extra_ko is a list of options
 "$PROJ/scripts/mkinitramfs.sh" $extra_ko "$OUT/initramfs.cpio" "$PROJ/tests/init.sh" \
-	"$KO" "$OUT/vmtest" "$OUT/pallocctl" "$OUT/importer" "$OUT/dmabuf-example" ||
+	"$KO" "$OUT/vmtest" "$OUT/pallocctl" "$OUT/importer" "$OUT/dmabuf-example" \
+	"$OUT/userbench" ||
 	infra "mkinitramfs"
 t1=$(date +%s.%N)
 
