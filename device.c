@@ -337,7 +337,6 @@ static int palloc_ioctl_export(struct palloc_file *pf, void __user *uarg)
 	struct palloc_run *run;
 	struct dma_buf *dmabuf;
 	u64 start;
-	int fd, ret;
 
 	if (copy_from_user(&e, uarg, sizeof(e)))
 		return -EFAULT;
@@ -362,26 +361,7 @@ static int palloc_ioctl_export(struct palloc_file *pf, void __user *uarg)
 	mutex_unlock(&pf->lock);
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
-
-	fd = get_unused_fd_flags(e.fd_flags & O_CLOEXEC);
-	if (fd < 0) {
-		ret = fd;
-		goto out_put;
-	}
-	e.fd = fd;
-	if (copy_to_user(uarg, &e, sizeof(e))) {
-		ret = -EFAULT;
-		goto out_put_fd;
-	}
-	/* Publish last: nothing can fail after this. */
-	fd_install(fd, dmabuf->file);
-	return 0;
-
-out_put_fd:
-	put_unused_fd(fd);
-out_put:
-	dma_buf_put(dmabuf);
-	return ret;
+	return palloc_dmabuf_publish(dmabuf, e.fd_flags, uarg, &e, sizeof(e), &e.fd, sizeof(e.fd));
 }
 
 static int palloc_ioctl_scavenge(struct palloc_file *pf, void __user *uarg)

@@ -53,11 +53,6 @@ MODULE_IMPORT_NS(DMA_BUF);
 /* The longest scatterlist segment (its length is an unsigned int). */
 #define PALLOC_SEG_MAX	SZ_2G
 
-static phys_addr_t palloc_run_phys(struct palloc_run *run)
-{
-	return run->pd->backing.base + (run->start << PAGE_SHIFT);
-}
-
 static int palloc_dmabuf_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attachment)
 {
 	struct palloc_run *run = dmabuf->priv;
@@ -199,11 +194,10 @@ static void palloc_dmabuf_sync(struct palloc_run *run, enum dma_data_direction d
 static int palloc_dmabuf_begin_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
 {
 	struct palloc_run *run = dmabuf->priv;
-	void *va = run->pd->backing.va + (run->start << PAGE_SHIFT);
 
 	mutex_lock(&run->lock);
 	if (run->vmaps)
-		invalidate_kernel_vmap_range(va, run->npages << PAGE_SHIFT);
+		invalidate_kernel_vmap_range(palloc_run_va(run), run->npages << PAGE_SHIFT);
 	palloc_dmabuf_sync(run, dir, true);
 	mutex_unlock(&run->lock);
 	return 0;
@@ -212,11 +206,10 @@ static int palloc_dmabuf_begin_cpu_access(struct dma_buf *dmabuf, enum dma_data_
 static int palloc_dmabuf_end_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
 {
 	struct palloc_run *run = dmabuf->priv;
-	void *va = run->pd->backing.va + (run->start << PAGE_SHIFT);
 
 	mutex_lock(&run->lock);
 	if (run->vmaps)
-		flush_kernel_vmap_range(va, run->npages << PAGE_SHIFT);
+		flush_kernel_vmap_range(palloc_run_va(run), run->npages << PAGE_SHIFT);
 	palloc_dmabuf_sync(run, dir, false);
 	mutex_unlock(&run->lock);
 	return 0;
@@ -238,7 +231,7 @@ static int palloc_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	mutex_lock(&run->lock);
 	run->vmaps++;
 	mutex_unlock(&run->lock);
-	iosys_map_set_vaddr(map, run->pd->backing.va + (run->start << PAGE_SHIFT));
+	iosys_map_set_vaddr(map, palloc_run_va(run));
 	return 0;
 }
 
@@ -318,6 +311,44 @@ out_unlock:
 	return dmabuf;
 }
 
+/**
+ * palloc_dmabuf_publish() - hand a new dma-buf to userspace, last
+ * @dmabuf: the dma-buf, which nothing else can reach yet; dropped on error
+ * @fd_flags: O_CLOEXEC for the new fd
+ * @uarg: where the caller's structure goes
+ * @karg: the structure (@size bytes), copied out with the fd number in it
+ * @size: its size
+ * @fdp: its fd field
+ * @fd_size: the size of that field (4 or 8 bytes)
+ *
+ * The fd number is reserved and copied out before the file is installed
+ * in it, so nothing can fail once userspace can reach the dma-buf.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, -EMFILE (no fd) or -EFAULT.
+ */
+int palloc_dmabuf_publish(struct dma_buf *dmabuf, unsigned int fd_flags, void __user *uarg,
+			  void *karg, size_t size, void *fdp, size_t fd_size)
+{
+	int fd = get_unused_fd_flags(fd_flags & O_CLOEXEC);
+
+	if (fd < 0) {
+		dma_buf_put(dmabuf);
+		return fd;
+	}
+	if (fd_size == sizeof(u32))
+		*(u32 *)fdp = fd;
+	else
+		*(u64 *)fdp = fd;
+	if (copy_to_user(uarg, karg, size)) {
+		put_unused_fd(fd);
+		dma_buf_put(dmabuf);
+		return -EFAULT;
+	}
+	fd_install(fd, dmabuf->file);
+	return 0;
+}
+
 /* Runs of a dma-heap this long or longer start 2 MiB aligned. */
 #define PALLOC_HEAP_ALIGN	(SZ_2M >> PAGE_SHIFT)
 
@@ -327,7 +358,7 @@ static long palloc_heap_ioctl_alloc(struct palloc_dev *pd, void __user *uarg)
 	struct palloc_run *run;
 	struct dma_buf *dmabuf;
 	u64 npages, scav;
-	int fd, ret;
+	int ret;
 
 	if (copy_from_user(&data, uarg, sizeof(data)))
 		return -EFAULT;
@@ -347,25 +378,8 @@ static long palloc_heap_ioctl_alloc(struct palloc_dev *pd, void __user *uarg)
 	palloc_run_put(run);
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
-	fd = get_unused_fd_flags(data.fd_flags & O_CLOEXEC);
-	if (fd < 0) {
-		ret = fd;
-		goto out_put;
-	}
-	data.fd = fd;
-	if (copy_to_user(uarg, &data, sizeof(data))) {
-		ret = -EFAULT;
-		goto out_put_fd;
-	}
-	/* Publish last: nothing can fail after this. */
-	fd_install(fd, dmabuf->file);
-	return 0;
-
-out_put_fd:
-	put_unused_fd(fd);
-out_put:
-	dma_buf_put(dmabuf);
-	return ret;
+	return palloc_dmabuf_publish(dmabuf, data.fd_flags, uarg, &data, sizeof(data), &data.fd,
+				     sizeof(data.fd));
 }
 
 static long palloc_heap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

@@ -106,6 +106,17 @@ struct palloc_attach {
 	bool mapped;
 };
 
+/* The kernel's own permanent mapping of @run (direct map or memremap()). */
+static inline void *palloc_run_va(const struct palloc_run *run)
+{
+	return run->pd->backing.va + (run->start << PAGE_SHIFT);
+}
+
+static inline phys_addr_t palloc_run_phys(const struct palloc_run *run)
+{
+	return run->pd->backing.base + (run->start << PAGE_SHIFT);
+}
+
 int palloc_device_register(struct palloc_dev *pd);
 void palloc_device_unregister(struct palloc_dev *pd);
 
@@ -126,6 +137,8 @@ pgprot_t palloc_run_pgprot(struct palloc_run *run, pgprot_t prot);
 int palloc_run_mmap(struct palloc_run *run, struct vm_area_struct *vma);
 
 struct dma_buf *palloc_run_export(struct palloc_run *run, unsigned int fd_flags);
+int palloc_dmabuf_publish(struct dma_buf *dmabuf, unsigned int fd_flags, void __user *uarg,
+			  void *karg, size_t size, void *fdp, size_t fd_size);
 int palloc_heap_node_register(struct palloc_dev *pd, const char *name);
 void palloc_heap_node_unregister(struct palloc_dev *pd);
 

@@ -31,11 +31,6 @@
 #include "palloc_dev.h"
 #include "uapi/pallocbits.h"
 
-static void *palloc_run_va(struct palloc_run *run)
-{
-	return run->pd->backing.va + (run->start << PAGE_SHIFT);
-}
-
 /* Do all pages of the range have a struct page? (Grabbed ones are RAM.) */
 static bool palloc_range_has_pages(struct palloc_backing *b)
 {
