@@ -189,6 +189,9 @@ out_put:
  * @busy: one of the runs only partly in the range has another holder
  * @runs: the runs (filled on the second pass)
  * @n: entries filled
+ * @cuts: pages cut off the runs only partly in the range (at most the
+ *	first and the last run), freed once the file's lock is dropped
+ * @ncuts: entries in @cuts
  */
 struct palloc_free_plan {
 	u64 start;
@@ -197,6 +200,12 @@ struct palloc_free_plan {
 	bool busy;
 	struct palloc_run **runs;
 	unsigned int n;
+	struct {
+		u64 start;
+		u64 npages;
+		bool wc;
+	} cuts[2];
+	unsigned int ncuts;
 };
 
 static int palloc_free_count(struct palloc_run *run, u64 rs, u64 re, void *arg)
@@ -288,11 +297,16 @@ static int palloc_free_range(struct palloc_file *pf, u64 start, u64 end)
 			palloc_run_shrink(run, rs, start - rs);
 		else
 			palloc_run_shrink(run, end, re - end);
-		palloc_pages_free(pf->pd, cut_start, cut_end - cut_start, run->wc);
+		/* Nobody holds the cut pages now: they need no lock. */
+		plan.cuts[plan.ncuts].start = cut_start;
+		plan.cuts[plan.ncuts].npages = cut_end - cut_start;
+		plan.cuts[plan.ncuts++].wc = run->wc;
 		plan.runs[i] = NULL;
 	}
 	mutex_unlock(&pf->lock);
-	/* Outside the file's lock: a last reference frees pages. */
+	/* Outside the file's lock: the cut pages, and what last references free. */
+	for (i = 0; i < plan.ncuts; i++)
+		palloc_pages_free(pf->pd, plan.cuts[i].start, plan.cuts[i].npages, plan.cuts[i].wc);
 	for (i = 0; i < plan.nruns; i++) {
 		if (plan.runs[i])
 			palloc_run_disown(plan.runs[i]);
