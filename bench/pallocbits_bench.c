@@ -572,38 +572,52 @@ struct bench_ctx {
 	u64 *samples;
 };
 
-static void bench_churn_one(struct kunit *test, struct bench_ctx *c, enum bench_kind kind,
-			    u32 ops, const char *label)
+/*
+ * The timed pairs: free a random live run of @live, allocate 1..512 pages
+ * (the same seeded sequence for every allocator); a failed allocation
+ * drops the run.  Return: pairs timed, into @samples.
+ */
+static u32 bench_pairs(struct bench_alloc *a, struct bench_blk *live, u32 *nlive, u32 ops,
+		       u64 *samples, u64 *fails)
 {
-	struct bench_alloc a;
 	struct rnd_state rs;
-	u64 fails = 0, start;
-	u32 nlive, k;
+	u64 start;
+	u32 k;
 
-	bench_prepare(test, &a, kind, c->npages, c->live, &nlive);
-	KUNIT_ASSERT_EQ(test, nlive, c->nlive0);
-	/* The same pair sequence for every allocator. */
 	prandom_seed_state(&rs, bench_seed + 1);
-	for (k = 0; k < ops && nlive; k++) {
-		u32 j = prandom_u32_state(&rs) % nlive;
+	for (k = 0; k < ops && *nlive; k++) {
+		u32 j = prandom_u32_state(&rs) % *nlive;
 		u32 n = 1 + prandom_u32_state(&rs) % BENCH_MAX_RUN;
 		u64 t0, t1;
 		int err;
 
 		t0 = bench_cycles();
-		bench_free(&a, c->live[j].start, c->live[j].n);
-		err = bench_alloc(&a, n, &start);
+		bench_free(a, live[j].start, live[j].n);
+		err = bench_alloc(a, n, &start);
 		t1 = bench_cycles();
-		c->samples[k] = t1 - t0;
+		samples[k] = t1 - t0;
 		if (err) {
-			fails++;
-			c->live[j] = c->live[--nlive];
+			(*fails)++;
+			live[j] = live[--*nlive];
 		} else {
-			c->live[j] = (struct bench_blk){ .start = start, .n = n };
+			live[j] = (struct bench_blk){ .start = start, .n = n };
 		}
 		if (!(k % 256))
 			cond_resched();
 	}
+	return k;
+}
+
+static void bench_churn_one(struct kunit *test, struct bench_ctx *c, enum bench_kind kind,
+			    u32 ops, const char *label)
+{
+	struct bench_alloc a;
+	u64 fails = 0;
+	u32 nlive, k;
+
+	bench_prepare(test, &a, kind, c->npages, c->live, &nlive);
+	KUNIT_ASSERT_EQ(test, nlive, c->nlive0);
+	k = bench_pairs(&a, c->live, &nlive, ops, c->samples, &fails);
 	KUNIT_EXPECT_EQ_MSG(test, a.free_errors, 0ULL, "%s: refused frees", bench_names[kind]);
 	bench_teardown(&a, c->live, nlive);
 	bench_report("churn", c->r->name, label, c->samples, k, 1, fails);
@@ -629,27 +643,7 @@ static void bench_buddy_churn(struct kunit *test, struct bench_ctx *c, u32 ops)
 		KUNIT_ASSERT_EQ(test, bench_alloc(&a, n, &start), 0);
 		live[nlive++] = (struct bench_blk){ .start = start, .n = n };
 	}
-	prandom_seed_state(&rs, bench_seed + 1);
-	for (k = 0; k < ops && nlive; k++) {
-		u32 j = prandom_u32_state(&rs) % nlive;
-		u32 n = 1 + prandom_u32_state(&rs) % BENCH_MAX_RUN;
-		u64 t0, t1;
-		int err;
-
-		t0 = bench_cycles();
-		bench_free(&a, live[j].start, live[j].n);
-		err = bench_alloc(&a, n, &start);
-		t1 = bench_cycles();
-		c->samples[k] = t1 - t0;
-		if (err) {
-			fails++;
-			live[j] = live[--nlive];
-		} else {
-			live[j] = (struct bench_blk){ .start = start, .n = n };
-		}
-		if (!(k % 256))
-			cond_resched();
-	}
+	k = bench_pairs(&a, live, &nlive, ops, c->samples, &fails);
 	bench_teardown(&a, NULL, 0);
 	bench_report("churn", c->r->name, bench_names[BENCH_BUDDY], c->samples, k, 1, fails);
 }
