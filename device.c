@@ -16,8 +16,11 @@
  * and an exported dma-buf gets its fd number copied out before the fd is
  * installed, so no other thread can use what may still fail.
  *
- * Mappings are VM_PFNMAP and filled by the fault handler one page at a
- * time (vmf_insert_pfn()), so that splitting a mapping (partial munmap,
+ * Mappings are filled by the fault handlers (pages.c): 4 KiB entries of
+ * struct pages that GUP can pin (ZONE_DEVICE pages of a reserved range, or
+ * grabbed RAM pages), 2 MiB entries where page and address are both 2 MiB
+ * aligned (reserved range), or plain PFNs without struct pages.  Nothing
+ * is mapped at mmap() time, so splitting a mapping (partial munmap,
  * mprotect) needs no per-VMA memtype bookkeeping: the pages' cache type is
  * the one of the kernel's own mapping of the run (write-back, or
  * write-combining for a PALLOC_ALLOC_WC run).
@@ -68,6 +71,7 @@ struct palloc_file {
 /**
  * struct palloc_map - a device mapping: the runs it was created over
  * @refs: VMAs sharing the record (a split VMA keeps every run held)
+ * @pmd: a fault mapped 2 MiB of it with one entry (set once, never cleared)
  * @start: first page
  * @npages: number of pages
  * @nruns: entries in @runs
@@ -75,6 +79,7 @@ struct palloc_file {
  */
 struct palloc_map {
 	refcount_t refs;
+	bool pmd;
 	u64 start;
 	u64 npages;
 	unsigned int nruns;
@@ -133,7 +138,13 @@ static int palloc_ioctl_info(struct palloc_file *pf, void __user *uarg)
 		.mode = pf->pd->backing.mode,
 		.alloc_flags = PALLOC_ALLOC_FLAGS,
 		.scavenge_flags = PALLOC_SCAVENGE_FLAGS,
+		.memmap_bytes = pf->pd->memmap_bytes,
 	};
+
+	if (pf->pd->map_mode != PALLOC_MAP_PFN)
+		info.features |= PALLOC_FEATURE_PAGES;
+	if (pf->pd->huge)
+		info.features |= PALLOC_FEATURE_HUGE;
 
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
@@ -394,7 +405,7 @@ static int palloc_ioctl_scavenge(struct palloc_file *pf, void __user *uarg)
 	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
 }
 
-static int palloc_ioctl_stats(struct palloc_file *pf, void __user *uarg)
+static int palloc_ioctl_stats(struct palloc_file *pf, void __user *uarg, size_t size)
 {
 	struct palloc_dev *pd = pf->pd;
 	struct palloc_ioc_stats u = {};
@@ -418,10 +429,15 @@ static int palloc_ioctl_stats(struct palloc_file *pf, void __user *uarg)
 	u.runs = atomic64_read(&pd->nruns);
 	u.runs_exported = atomic64_read(&pd->nexported);
 	u.pages_held = atomic64_read(&pd->pages_held);
+	u.pages_quarantined = atomic64_read(&pd->pages_quarantined);
+	u.quarantined = atomic64_read(&pd->nquarantined);
+	u.faults_pte = atomic64_read(&pd->faults_pte);
+	u.faults_pmd = atomic64_read(&pd->faults_pmd);
 	mutex_lock(&pf->lock);
 	u.owned_pages = pf->owned_pages;
 	mutex_unlock(&pf->lock);
-	return copy_to_user(uarg, &u, sizeof(u)) ? -EFAULT : 0;
+	/* An ABI 2 caller's smaller structure gets the fields it knows. */
+	return copy_to_user(uarg, &u, size) ? -EFAULT : 0;
 }
 
 static long palloc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -439,7 +455,9 @@ static long palloc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case PALLOC_IOC_SCAVENGE:
 		return palloc_ioctl_scavenge(pf, uarg);
 	case PALLOC_IOC_STATS:
-		return palloc_ioctl_stats(pf, uarg);
+		return palloc_ioctl_stats(pf, uarg, sizeof(struct palloc_ioc_stats));
+	case PALLOC_IOC_STATS_V2:
+		return palloc_ioctl_stats(pf, uarg, PALLOC_STATS_V2_SIZE);
 	case PALLOC_IOC_EXPORT:
 		return palloc_ioctl_export(pf, uarg);
 	default:
@@ -458,6 +476,9 @@ static void palloc_map_free(struct palloc_map *m)
 {
 	unsigned int i;
 
+	/* No TLB entry of a 2 MiB mapping may outlive it (pages.c: 6.1 bug). */
+	if (READ_ONCE(m->pmd))
+		palloc_pages_flush_tlbs();
 	for (i = 0; i < m->nruns; i++) {
 		atomic_dec(&m->runs[i]->maps);
 		palloc_run_put(m->runs[i]);
@@ -485,13 +506,31 @@ static vm_fault_t palloc_vm_fault(struct vm_fault *vmf)
 
 	if (vmf->pgoff < m->start || vmf->pgoff - m->start >= m->npages)
 		return VM_FAULT_SIGBUS;
-	return vmf_insert_pfn(vma, vmf->address, PHYS_PFN(pf->pd->backing.base) + vmf->pgoff);
+	return palloc_fault_pte(pf->pd, vmf, vmf->pgoff);
+}
+
+/* 2 MiB at once where page and address are aligned (pages.c). */
+static vm_fault_t palloc_vm_huge_fault(struct vm_fault *vmf, enum page_entry_size pe_size)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct palloc_map *m = vma->vm_private_data;
+	struct palloc_file *pf = vma->vm_file->private_data;
+
+	vm_fault_t ret;
+
+	if (pe_size != PE_SIZE_PMD)
+		return VM_FAULT_FALLBACK;
+	ret = palloc_fault_pmd(pf->pd, vmf, m->start, m->start + m->npages);
+	if (ret == VM_FAULT_NOPAGE && !READ_ONCE(m->pmd))
+		WRITE_ONCE(m->pmd, true);
+	return ret;
 }
 
 static const struct vm_operations_struct palloc_vm_ops = {
 	.open = palloc_vm_open,
 	.close = palloc_vm_close,
 	.fault = palloc_vm_fault,
+	.huge_fault = palloc_vm_huge_fault,
 };
 
 static int palloc_map_count(struct palloc_run *run, u64 rs, u64 re, void *arg)
@@ -552,7 +591,7 @@ static int palloc_mmap(struct file *file, struct vm_area_struct *vma)
 	}
 	mutex_unlock(&pf->lock);
 
-	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_flags |= palloc_pages_vm_flags(pd) | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_page_prot = palloc_run_pgprot(m->runs[0], vma->vm_page_prot);
 	m->start = start;
 	m->npages = npages;
@@ -581,7 +620,17 @@ static int palloc_open(struct inode *inode, struct file *file)
 	mutex_init(&pf->lock);
 	mt_init(&pf->owned);
 	file->private_data = pf;
+	palloc_pages_open(pd, file);
 	return 0;
+}
+
+static unsigned long palloc_get_unmapped_area(struct file *file, unsigned long addr,
+					      unsigned long len, unsigned long pgoff,
+					      unsigned long flags)
+{
+	struct palloc_file *pf = file->private_data;
+
+	return palloc_pages_get_unmapped_area(pf->pd, file, addr, len, pgoff, flags);
 }
 
 /* Owned runs release() lets go of per pass over the tree. */
@@ -633,6 +682,7 @@ static const struct file_operations palloc_fops = {
 	.unlocked_ioctl = palloc_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = palloc_mmap,
+	.get_unmapped_area = palloc_get_unmapped_area,
 	.llseek = noop_llseek,
 };
 

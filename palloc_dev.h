@@ -10,16 +10,27 @@
 #include <linux/dma-direction.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/memremap.h>
 #include <linux/miscdevice.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
 #include <linux/sched.h>
+#include <linux/workqueue.h>
 
 #include "backing.h"
 #include "pagealloc.h"
 
 struct dma_buf;
+struct seq_file;
+struct vfsmount;
+
+/* How user mappings reach the range's pages (palloc_dev.map_mode; pages.c). */
+enum palloc_map_mode {
+	PALLOC_MAP_PFN,		/* VM_PFNMAP: no struct pages used, no GUP */
+	PALLOC_MAP_RAM,		/* grabbed RAM pages, refcounted like file pages */
+	PALLOC_MAP_DEVMAP,	/* ZONE_DEVICE pages of memremap_pages(), PMDs too */
+};
 
 /**
  * struct palloc_dev - the one instance of the module
@@ -31,6 +42,19 @@ struct dma_buf;
  * @heap_misc: /dev/dma_heap/NAME
  * @heap_nodename: "dma_heap/NAME"
  * @debugfs: /sys/kernel/debug/pallocbits
+ * @map_mode: how user mappings reach the pages (&enum palloc_map_mode)
+ * @huge: 2 MiB aligned parts are mapped with PMDs
+ * @memmap_bytes: bytes of struct page describing the range (0 with PFN maps)
+ * @pgmap: the ZONE_DEVICE pages of a reserved range (PALLOC_MAP_DEVMAP)
+ * @fs_mnt: the pseudo filesystem of @dax_inode
+ * @dax_inode: the S_DAX inode whose mapping the device's files use
+ * @faults_pte: 4 KiB entries inserted by fault handlers
+ * @faults_pmd: 2 MiB entries inserted by fault handlers
+ * @qlock: protects @quarantine
+ * @quarantine: &struct palloc_pinned: freed pages a pin still holds
+ * @qwork: frees quarantined pages once their pins are gone
+ * @pages_quarantined: pages on @quarantine
+ * @nquarantined: entries on @quarantine
  * @free_refused: FREE ioctls refused before reaching the heap
  * @runs_lock: protects @runs and the extent of every run on it
  * @runs: every live &struct palloc_run
@@ -46,6 +70,19 @@ struct palloc_dev {
 	struct miscdevice heap_misc;
 	char *heap_nodename;
 	struct dentry *debugfs;
+	enum palloc_map_mode map_mode;
+	bool huge;
+	u64 memmap_bytes;
+	struct dev_pagemap pgmap;
+	struct vfsmount *fs_mnt;
+	struct inode *dax_inode;
+	atomic64_t faults_pte;
+	atomic64_t faults_pmd;
+	struct mutex qlock;	/* protects quarantine */
+	struct list_head quarantine;
+	struct delayed_work qwork;
+	atomic64_t pages_quarantined;
+	atomic64_t nquarantined;
 	atomic64_t free_refused;
 	struct mutex runs_lock;	/* protects runs, and each run's start/npages */
 	struct list_head runs;
@@ -132,7 +169,21 @@ void palloc_run_disown(struct palloc_run *run);
 void palloc_run_shrink(struct palloc_run *run, u64 start, u64 npages);
 struct palloc_run *palloc_run_clone(struct palloc_run *run, u64 start, u64 npages);
 void palloc_run_add(struct palloc_run *run);
+
+int palloc_pages_init(struct palloc_dev *pd, bool want_pages, bool want_huge);
+void palloc_pages_flush_tlbs(void);
+void palloc_pages_exit(struct palloc_dev *pd);
+void palloc_pages_open(struct palloc_dev *pd, struct file *file);
+unsigned long palloc_pages_vm_flags(struct palloc_dev *pd);
+vm_fault_t palloc_fault_pte(struct palloc_dev *pd, struct vm_fault *vmf, u64 page);
+vm_fault_t palloc_fault_pmd(struct palloc_dev *pd, struct vm_fault *vmf, u64 first, u64 end);
+unsigned long palloc_pages_get_unmapped_area(struct palloc_dev *pd, struct file *file,
+					     unsigned long addr, unsigned long len,
+					     unsigned long pgoff, unsigned long flags);
 void palloc_pages_free(struct palloc_dev *pd, u64 start, u64 npages, bool wc);
+u64 palloc_pages_pinned(struct palloc_dev *pd, u64 start, u64 npages);
+void palloc_quarantine_work(struct work_struct *work);
+void palloc_quarantine_show(struct seq_file *m, struct palloc_dev *pd);
 pgprot_t palloc_run_pgprot(struct palloc_run *run, pgprot_t prot);
 int palloc_run_mmap(struct palloc_run *run, struct vm_area_struct *vma);
 

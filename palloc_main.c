@@ -2,7 +2,7 @@
 /*
  * pallocbits module: parameters, and wiring the layers together.
  *
- * Init order: range -> heap -> debugfs -> misc device (last, once all it
+ * Init order: range -> heap -> struct pages -> debugfs -> misc device (last, once all it
  * serves is ready); exit in reverse.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -34,6 +34,14 @@ MODULE_PARM_DESC(grab_movable, "Grabbed mode may take ZONE_MOVABLE memory, which
 static char *heap_name = KBUILD_MODNAME;
 module_param(heap_name, charp, 0444);
 MODULE_PARM_DESC(heap_name, "Name of the dma-heap node /dev/dma_heap/NAME (default pallocbits); loading fails if it is taken");
+
+static bool struct_pages = true;
+module_param(struct_pages, bool, 0400);
+MODULE_PARM_DESC(struct_pages, "Give a reserved range struct pages (memremap_pages, ZONE_DEVICE): GUP and 2 MiB mappings work, at 64 bytes per 4 KiB page (default Y; N keeps PFN mappings)");
+
+static bool huge_mappings = true;
+module_param(huge_mappings, bool, 0400);
+MODULE_PARM_DESC(huge_mappings, "Map 2 MiB-aligned parts of a reserved range with 2 MiB page-table entries (default Y; needs struct_pages and THP)");
 
 static unsigned int goal_percent = 10;
 module_param(goal_percent, uint, 0400);
@@ -100,6 +108,9 @@ static int __init palloc_init(void)
 		goto out_destroy_heap;
 	palloc_heap_set_goal(pd->heap, div_u64(npages * goal_percent, 100), budget_percent);
 
+	ret = palloc_pages_init(pd, struct_pages, huge_mappings);
+	if (ret)
+		goto out_destroy_heap;
 	palloc_runs_init(pd);
 	pd->debugfs = palloc_debugfs_create(pd->heap, pd->backing.mode == PALLOC_MODE_RESERVED ?
 					    "reserved" : "grabbed");
@@ -115,10 +126,11 @@ static int __init palloc_init(void)
 	ret = palloc_heap_node_register(pd, heap_name);
 	if (ret)
 		goto out_unregister_device;
-	pr_info("%s range %pa, %llu pages%s, /dev/%s and /dev/%s ready\n",
+	pr_info("%s range %pa, %llu pages%s%s, /dev/%s and /dev/%s ready\n",
 		pd->backing.mode == PALLOC_MODE_RESERVED ? "reserved" : "grabbed",
-		&pd->backing.base, npages, pd->has_pages ? "" : " (no struct pages)",
-		KBUILD_MODNAME, pd->heap_nodename);
+		&pd->backing.base, npages,
+		pd->map_mode == PALLOC_MAP_PFN ? " (PFN mappings)" : " (struct pages)",
+		pd->huge ? " (2 MiB mappings)" : "", KBUILD_MODNAME, pd->heap_nodename);
 	return 0;
 
 out_unregister_device:
@@ -128,6 +140,7 @@ out_unregister_pm:
 		unregister_pm_notifier(&palloc_pm_nb);
 out_remove_debugfs:
 	debugfs_remove_recursive(pd->debugfs);
+	palloc_pages_exit(pd);
 out_destroy_heap:
 	palloc_heap_destroy(pd->heap);
 out_release_backing:
@@ -144,6 +157,7 @@ static void __exit palloc_exit(void)
 	if (pd->backing.mode == PALLOC_MODE_RESERVED)
 		unregister_pm_notifier(&palloc_pm_nb);
 	debugfs_remove_recursive(pd->debugfs);
+	palloc_pages_exit(pd);
 	palloc_heap_destroy(pd->heap);
 	palloc_backing_release(&pd->backing);
 }

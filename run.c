@@ -54,7 +54,7 @@ static bool palloc_range_has_pages(struct palloc_backing *b)
 
 /**
  * palloc_runs_init() - prepare the device's run bookkeeping
- * @pd: the device, with its backing ready
+ * @pd: the device, with its backing ready and palloc_pages_init() done
  *
  * Context: Process context, may sleep.
  */
@@ -62,7 +62,7 @@ void palloc_runs_init(struct palloc_dev *pd)
 {
 	mutex_init(&pd->runs_lock);
 	INIT_LIST_HEAD(&pd->runs);
-	pd->has_pages = palloc_range_has_pages(&pd->backing);
+	pd->has_pages = pd->map_mode != PALLOC_MAP_PFN || palloc_range_has_pages(&pd->backing);
 }
 
 static int palloc_run_set_wc(struct palloc_run *run)
@@ -76,15 +76,6 @@ static int palloc_run_set_wc(struct palloc_run *run)
 	return set_memory_wc((unsigned long)palloc_run_va(run), run->npages);
 #else
 	return -EOPNOTSUPP;
-#endif
-}
-
-static int palloc_set_wb(struct palloc_dev *pd, u64 start, u64 npages)
-{
-#ifdef CONFIG_X86
-	return set_memory_wb((unsigned long)pd->backing.va + (start << PAGE_SHIFT), npages);
-#else
-	return 0;
 #endif
 }
 
@@ -155,29 +146,6 @@ out_free_pages:
 out_free_run:
 	kfree(run);
 	return ret;
-}
-
-/**
- * palloc_pages_free() - give pages of a run that nobody holds back to the heap
- * @pd: the device
- * @start: first page
- * @npages: pages
- * @wc: the pages are write-combining in the direct map
- *
- * Context: Process context, may sleep.
- */
-void palloc_pages_free(struct palloc_dev *pd, u64 start, u64 npages, bool wc)
-{
-	if (wc && palloc_set_wb(pd, start, npages)) {
-		/*
-		 * Pages still WC in the direct map must not come back as
-		 * write-back runs: keep them out of the heap for good.
-		 */
-		pr_warn_ratelimited("%llu pages at page %llu stay WC: not reused\n",
-				    npages, start);
-		return;
-	}
-	WARN_ON_ONCE(palloc_heap_free(pd->heap, start, npages));
 }
 
 static void palloc_run_release(struct kref *ref)
@@ -332,8 +300,7 @@ static vm_fault_t palloc_run_vm_fault(struct vm_fault *vmf)
 
 	if (vmf->pgoff >= run->npages)
 		return VM_FAULT_SIGBUS;
-	return vmf_insert_pfn(vmf->vma, vmf->address,
-			      PHYS_PFN(run->pd->backing.base) + run->start + vmf->pgoff);
+	return palloc_fault_pte(run->pd, vmf, run->start + vmf->pgoff);
 }
 
 static const struct vm_operations_struct palloc_run_vm_ops = {
@@ -355,13 +322,15 @@ int palloc_run_mmap(struct palloc_run *run, struct vm_area_struct *vma)
 {
 	u64 end;
 
-	/* A copy-on-write copy of these pages means nothing (and cannot be PFNMAP). */
+	/* A copy-on-write copy of these pages means nothing. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (check_add_overflow((u64)vma->vm_pgoff, (u64)vma_pages(vma), &end) ||
 	    end > run->npages)
 		return -EINVAL;
-	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
+	/* 4 KiB entries only: a dma-buf's file is not a DAX file. */
+	vma->vm_flags |= (palloc_pages_vm_flags(run->pd) & ~VM_HUGEPAGE) | VM_DONTEXPAND |
+			 VM_DONTDUMP;
 	vma->vm_page_prot = palloc_run_pgprot(run, vma->vm_page_prot);
 	vma->vm_private_data = run;
 	vma->vm_ops = &palloc_run_vm_ops;
@@ -400,9 +369,19 @@ static int palloc_runs_show(struct seq_file *m, void *v)
 	struct palloc_attach *a;
 
 	if (v == &pd->runs) {
+		static const char * const maps[] = {
+			[PALLOC_MAP_PFN] = "pfn", [PALLOC_MAP_RAM] = "ram-pages",
+			[PALLOC_MAP_DEVMAP] = "zone-device-pages",
+		};
+
 		seq_printf(m, "# %llu runs, %llu exported, %llu pages held by no file; has struct pages: %s\n",
 			   (u64)atomic64_read(&pd->nruns), (u64)atomic64_read(&pd->nexported),
 			   (u64)atomic64_read(&pd->pages_held), pd->has_pages ? "yes" : "no");
+		seq_printf(m, "# mappings %s, 2 MiB entries %s, memmap %llu bytes; %llu pages quarantined in %llu ranges\n",
+			   maps[pd->map_mode], pd->huge ? "yes" : "no", pd->memmap_bytes,
+			   (u64)atomic64_read(&pd->pages_quarantined),
+			   (u64)atomic64_read(&pd->nquarantined));
+		palloc_quarantine_show(m, pd);
 		return 0;
 	}
 

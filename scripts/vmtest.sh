@@ -89,7 +89,10 @@ rt)	OUT=$PROJ/build/vm-rt
 	res_base=0x48000000
 	res_size=0x8000000
 	res_pages=no
-	extra="loglevel=7 panic_on_warn=0" ;;
+	# Reserved mode without struct pages here (struct_pages=0): the RT
+	# run covers the PFN-mapping fallback and dma_map_resource() importers,
+	# the other kernels ZONE_DEVICE pages and 2 MiB entries (RT has no THP).
+	extra="loglevel=7 panic_on_warn=0 pb_struct_pages=no pb_maps=pfn" ;;
 *)	echo "vmtest: KERNEL must be debian, debug or rt (not $KERNEL)" >&2; exit 2 ;;
 esac
 RESULTS=$PROJ/build/results

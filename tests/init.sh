@@ -12,6 +12,9 @@
 #   pb_grab_size=N          bytes for the self-grabbed run (default 64 MiB)
 #   pb_stress=SECONDS       vmtest's stress test length
 #   pb_pages=yes|no         whether the reserved range has struct pages
+#   pb_struct_pages=yes|no  load reserved mode with struct_pages=0 when no
+#                           (then its mappings are PFN maps: pb_maps=pfn)
+#   pb_maps=devmap|devmap-4k|pfn  how reserved-mode mappings must be made
 #
 # The verdict goes to QEMU's isa-debug-exit port 0xf4 through /dev/port:
 # 0 = PASS (QEMU exits 1), 1 = FAIL (QEMU exits 3).
@@ -89,7 +92,8 @@ run_vmtest() {
 	log=/tmp/vmtest-$1.log
 	say "running vmtest ($1 mode)"
 	{
-		PB_MODE=$1 PB_BASE=$2 PB_SIZE=$3 PB_STRESS=${pb_stress:-5} vmtest 2>&1
+		PB_MODE=$1 PB_BASE=$2 PB_SIZE=$3 PB_MAPS=$4 PB_STRESS=${pb_stress:-5} \
+			vmtest 2>&1
 		echo "vmtest-exit: $?"
 	} | tee "$log"
 	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log" | head -n 1)
@@ -366,8 +370,10 @@ tests() {
 	grep -i -E 'reserved|pallocbits' /proc/iomem | head -n 20
 
 	# --- reserved mode ---
-	if insmod $KO base="$base" size="$size"; then
-		pass "insmod reserved base=$base size=$size"
+	resv_params=""
+	[ "${pb_struct_pages:-yes}" = yes ] || resv_params="struct_pages=0"
+	if insmod $KO base="$base" size="$size" $resv_params; then
+		pass "insmod reserved base=$base size=$size $resv_params"
 		check "/dev/pallocbits exists" test -c /dev/pallocbits
 		heap_node_checks
 		check "debugfs directory exists" test -d $DBG
@@ -377,7 +383,13 @@ tests() {
 		check "reserved range: struct pages ${pb_pages:-yes}, as the host placed it" \
 			grep -q "has struct pages: ${pb_pages:-yes}$" $DBG/runs
 		check "/proc/iomem shows the claimed range" grep -q pallocbits /proc/iomem
-		run_vmtest reserved "$base" "$size"
+		case "${pb_maps:-devmap}" in
+		devmap)	want_maps="mappings zone-device-pages, 2 MiB entries yes" ;;
+		devmap-4k) want_maps="mappings zone-device-pages, 2 MiB entries no" ;;
+		*)	want_maps="mappings pfn, 2 MiB entries no" ;;
+		esac
+		check "reserved range: $want_maps" grep -q "^# $want_maps," $DBG/runs
+		run_vmtest reserved "$base" "$size" "${pb_maps:-devmap}"
 		after_vmtest reserved
 		run_importer "reserved mode"
 		pallocctl_checks
@@ -399,7 +411,9 @@ tests() {
 		pass "insmod self-grabbed size=$grab_size"
 		check "/dev/pallocbits exists" test -c /dev/pallocbits
 		heap_node_checks
-		run_vmtest grabbed "" "$grab_size"
+		check "grabbed range: RAM pages, 4 KiB entries" \
+			grep -q "^# mappings ram-pages, 2 MiB entries no," $DBG/runs
+		run_vmtest grabbed "" "$grab_size" ram
 		after_vmtest grabbed
 		run_importer "grabbed mode"
 		grab_zone_check 0

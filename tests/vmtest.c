@@ -45,6 +45,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -175,6 +176,14 @@ static __u64 pb_env_u64(const char *name, __u64 dflt)
 	const char *s = getenv(name);
 
 	return s && *s ? strtoull(s, NULL, 0) : dflt;
+}
+
+/* PB_MAPS: how the module must map pages here (devmap, ram or pfn), or NULL. */
+static const char *pb_env_maps(void)
+{
+	const char *m = getenv("PB_MAPS");
+
+	return m && *m ? m : NULL;
 }
 
 static const char *pb_env_mode(void)
@@ -523,6 +532,16 @@ FIXTURE_TEARDOWN(pb)
 		close(self->fd);
 }
 
+/*
+ * Are mappings made of struct pages (INFO's PALLOC_FEATURE_PAGES), so that
+ * what pins user pages (get_user_pages) works on them?  Otherwise they are
+ * PFN mappings, which it refuses.
+ */
+static bool pb_pages(const struct _test_data_pb *self)
+{
+	return self->info.features & PALLOC_FEATURE_PAGES;
+}
+
 TEST_F(pb, info)
 {
 	const char *mode = pb_env_mode();
@@ -542,8 +561,23 @@ TEST_F(pb, info)
 		EXPECT_EQ(PALLOC_MODE_GRABBED, i->mode);
 	EXPECT_EQ(PALLOC_ALLOC_FLAGS, i->alloc_flags);
 	EXPECT_EQ(PALLOC_SCAVENGE_FLAGS, i->scavenge_flags);
-	EXPECT_EQ(0, i->reserved[0]);
-	EXPECT_EQ(0, i->reserved[1]);
+	/* The mapping kind scripts/vmtest.sh and tests/init.sh expect here. */
+	EXPECT_EQ(0, i->features & ~(PALLOC_FEATURE_PAGES | PALLOC_FEATURE_HUGE));
+	if (pb_env_maps()) {
+		const char *want = pb_env_maps(), *got = "pfn";
+
+		if (i->features & PALLOC_FEATURE_HUGE)
+			got = "devmap";
+		else if (i->features & PALLOC_FEATURE_PAGES)
+			got = i->mode == PALLOC_MODE_GRABBED ? "ram" : "devmap-4k";
+		EXPECT_STREQ(want, got);
+	}
+	/* 64 bytes of struct page per 4 KiB page (x86-64), or none. */
+	if (i->features & PALLOC_FEATURE_PAGES) {
+		EXPECT_EQ(i->npages * 64, i->memmap_bytes);
+	} else {
+		EXPECT_EQ(0, i->memmap_bytes);
+	}
 
 	/* STATS agrees, and adds up. */
 	EXPECT_EQ(i->npages, self->base.npages);
@@ -2054,10 +2088,13 @@ TEST_F_TIMEOUT(pb, stress, 120)
  * behaviour documented in uapi/pallocbits.h ("DOC: What a process sees"),
  * then that the run's data is intact and that nothing leaked.
  *
- * A mapping is a VM_IO | VM_PFNMAP mapping of the run's pages, filled
- * page by page on first access: the kernel copies to and from it like any
- * user memory, but there are no pages to pin, so every path that pins user
- * pages (get_user_pages) refuses it.
+ * A mapping is filled page by page on first access.  Where the module maps
+ * struct pages (INFO's PALLOC_FEATURE_PAGES: ZONE_DEVICE pages of a
+ * reserved range, grabbed RAM pages), every path that pins user pages
+ * (get_user_pages) works on it and the tests check the data moved.  Where
+ * it maps bare PFNs (VM_IO | VM_PFNMAP: struct_pages=0, or a kernel without
+ * ZONE_DEVICE) the kernel still copies to and from it like any user
+ * memory, but there is nothing to pin, so those paths refuse it.
  */
 
 #define PB_F14_TAG	0xf14ULL
@@ -2306,15 +2343,16 @@ static char *pb_straddle(int fd, const struct palloc_ioc_alloc *a, __u64 ps)
 }
 
 /*
- * O_DIRECT read() with the mapping as the buffer: EFAULT (the block layer
- * pins the buffer's pages), nothing is read into the run.
+ * O_DIRECT read() with the mapping as the buffer: the block layer pins the
+ * buffer's pages and the device's data lands in the run, byte for byte;
+ * with PFN mappings EFAULT, nothing is read into the run.
  */
 TEST_F(pb, o_direct_read_into_mapping)
 {
 	size_t len = 4 * self->ps;
 	struct palloc_ioc_alloc a;
 	struct pb_loop lo;
-	char *p, *two;
+	char *p, *two, *exp;
 	void *buf;
 	int err;
 
@@ -2330,16 +2368,34 @@ TEST_F(pb, o_direct_read_into_mapping)
 	EXPECT_EQ((ssize_t)len, pread(lo.dev, buf, len, 0)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(len, pb_pattern_diff(buf, len, PB_LOOP_SEED));
 
-	/* Into the mapping: EFAULT, all of it or one sector of it. */
-	errno = 0;
-	EXPECT_EQ(-1, pread(lo.dev, p, len, 0));
-	EXPECT_EQ(EFAULT, errno);
-	errno = 0;
-	EXPECT_EQ(-1, pread(lo.dev, p + self->ps, 512, 0));
-	EXPECT_EQ(EFAULT, errno);
-	errno = 0;
-	EXPECT_EQ(-1, read(lo.dev, p, len));
-	EXPECT_EQ(EFAULT, errno);
+	if (pb_pages(self)) {
+		/* Struct pages: the block layer reads straight into the run. */
+		EXPECT_EQ((ssize_t)len, pread(lo.dev, p, len, 0)) TH_LOG("%s", strerror(errno));
+		EXPECT_EQ(len, pb_pattern_diff(p, len, PB_LOOP_SEED));
+		pb_pattern(p, len, PB_F14_TAG);
+		/* One sector: exactly those 512 bytes change. */
+		exp = malloc(len);
+		ASSERT_NE(NULL, exp);
+		memcpy(exp, p, len);
+		memcpy(exp + self->ps, buf, 512);
+		EXPECT_EQ(512, pread(lo.dev, p + self->ps, 512, 0)) TH_LOG("%s", strerror(errno));
+		EXPECT_EQ(0, memcmp(p, exp, len));
+		free(exp);
+		pb_pattern(p, len, PB_F14_TAG);
+		EXPECT_EQ((ssize_t)len, read(lo.dev, p, len)) TH_LOG("%s", strerror(errno));
+		EXPECT_EQ(len, pb_pattern_diff(p, len, PB_LOOP_SEED));
+	} else {
+		/* PFN mapping, into the mapping: EFAULT, all of it or one sector. */
+		errno = 0;
+		EXPECT_EQ(-1, pread(lo.dev, p, len, 0));
+		EXPECT_EQ(EFAULT, errno);
+		errno = 0;
+		EXPECT_EQ(-1, pread(lo.dev, p + self->ps, 512, 0));
+		EXPECT_EQ(EFAULT, errno);
+		errno = 0;
+		EXPECT_EQ(-1, read(lo.dev, p, len));
+		EXPECT_EQ(EFAULT, errno);
+	}
 
 	/*
 	 * A buffer that starts in ordinary memory and ends in the mapping: the
@@ -2362,8 +2418,9 @@ TEST_F(pb, o_direct_read_into_mapping)
 }
 
 /*
- * O_DIRECT write() from the mapping: EFAULT, the device is not written.
- * The same write() without O_DIRECT copies from the mapping and works.
+ * O_DIRECT write() from the mapping: the device gets the run's bytes
+ * (EFAULT with PFN mappings, the device not written).  The same write()
+ * without O_DIRECT copies from the mapping and works either way.
  */
 TEST_F(pb, o_direct_write_from_mapping)
 {
@@ -2381,15 +2438,27 @@ TEST_F(pb, o_direct_write_from_mapping)
 	p = pb_run_setup(_metadata, self, 4, PB_F14_TAG, &a);
 	ASSERT_EQ(0, posix_memalign(&buf, self->ps, len));
 
-	errno = 0;
-	EXPECT_EQ(-1, pwrite(lo.dev, p, len, 0));
-	EXPECT_EQ(EFAULT, errno);
-	errno = 0;
-	EXPECT_EQ(-1, pwrite(lo.dev, p + 3 * self->ps, 512, 8192));
-	EXPECT_EQ(EFAULT, errno);
-	/* The device still holds what it held. */
-	EXPECT_EQ((ssize_t)len, pread(lo.dev, buf, len, 0));
-	EXPECT_EQ(len, pb_pattern_diff(buf, len, PB_LOOP_SEED));
+	if (pb_pages(self)) {
+		EXPECT_EQ((ssize_t)len, pwrite(lo.dev, p, len, 0)) TH_LOG("%s", strerror(errno));
+		EXPECT_EQ(512, pwrite(lo.dev, p + 3 * self->ps, 512, 2 * self->ps))
+			TH_LOG("%s", strerror(errno));
+		memset(buf, 0, len);
+		EXPECT_EQ((ssize_t)len, pread(lo.dev, buf, len, 0));
+		EXPECT_EQ(0, memcmp(buf, p, 2 * self->ps));
+		EXPECT_EQ(0, memcmp((char *)buf + 2 * self->ps, p + 3 * self->ps, 512));
+		EXPECT_EQ(0, memcmp((char *)buf + 2 * self->ps + 512, p + 2 * self->ps + 512,
+				    len - 2 * self->ps - 512));
+	} else {
+		errno = 0;
+		EXPECT_EQ(-1, pwrite(lo.dev, p, len, 0));
+		EXPECT_EQ(EFAULT, errno);
+		errno = 0;
+		EXPECT_EQ(-1, pwrite(lo.dev, p + 3 * self->ps, 512, 8192));
+		EXPECT_EQ(EFAULT, errno);
+		/* The device still holds what it held. */
+		EXPECT_EQ((ssize_t)len, pread(lo.dev, buf, len, 0));
+		EXPECT_EQ(len, pb_pattern_diff(buf, len, PB_LOOP_SEED));
+	}
 
 	/* Buffered, the kernel copies from the mapping: the write works. */
 	fd = open(lo.path, O_RDWR | O_CLOEXEC);
@@ -2423,9 +2492,10 @@ TEST_F(pb, o_direct_write_from_mapping)
 }
 
 /*
- * vmsplice() of the mapping into a pipe: EFAULT, the pipe stays empty.
- * vmsplice() from a pipe into the mapping copies, and works; so do write()
- * from and read() into the mapping.
+ * vmsplice() of the mapping into a pipe: the pipe gets the run's pages (a
+ * reader sees the run's bytes); with PFN mappings EFAULT, the pipe stays
+ * empty.  vmsplice() from a pipe into the mapping copies, and works; so do
+ * write() from and read() into the mapping.
  */
 TEST_F(pb, vmsplice_from_mapping)
 {
@@ -2441,12 +2511,22 @@ TEST_F(pb, vmsplice_from_mapping)
 	ASSERT_NE(NULL, buf);
 
 	iov = (struct iovec){ .iov_base = p, .iov_len = len };
-	errno = 0;
-	EXPECT_EQ(-1, vmsplice(pfd[1], &iov, 1, 0));
-	EXPECT_EQ(EFAULT, errno);
-	errno = 0;
-	EXPECT_EQ(-1, vmsplice(pfd[1], &iov, 1, SPLICE_F_GIFT));
-	EXPECT_EQ(EFAULT, errno);
+	if (pb_pages(self)) {
+		EXPECT_EQ((ssize_t)len, vmsplice(pfd[1], &iov, 1, 0)) TH_LOG("%s", strerror(errno));
+		EXPECT_EQ((ssize_t)len, read(pfd[0], buf, len));
+		EXPECT_EQ(len, pb_pattern_diff(buf, len, PB_F14_TAG));
+		EXPECT_EQ((ssize_t)len, vmsplice(pfd[1], &iov, 1, SPLICE_F_GIFT))
+			TH_LOG("%s", strerror(errno));
+		EXPECT_EQ((ssize_t)len, read(pfd[0], buf, len));
+		EXPECT_EQ(len, pb_pattern_diff(buf, len, PB_F14_TAG));
+	} else {
+		errno = 0;
+		EXPECT_EQ(-1, vmsplice(pfd[1], &iov, 1, 0));
+		EXPECT_EQ(EFAULT, errno);
+		errno = 0;
+		EXPECT_EQ(-1, vmsplice(pfd[1], &iov, 1, SPLICE_F_GIFT));
+		EXPECT_EQ(EFAULT, errno);
+	}
 	ASSERT_EQ(0, ioctl(pfd[0], FIONREAD, &avail));
 	EXPECT_EQ(0, avail);
 
@@ -2533,8 +2613,9 @@ static __u64 pb_plain[512];
 
 /*
  * process_vm_readv()/process_vm_writev() with another process's mapping as
- * the remote buffer: EFAULT (the remote pages are pinned).  Our own mapping
- * as the local buffer works: it is copied to or from.
+ * the remote buffer: the remote pages are pinned and copied (EFAULT with
+ * PFN mappings).  Our own mapping as the local buffer works either way: it
+ * is copied to or from.
  */
 TEST_F(pb, process_vm_readv_from_mapping)
 {
@@ -2566,21 +2647,38 @@ TEST_F(pb, process_vm_readv_from_mapping)
 	EXPECT_EQ((ssize_t)sizeof(pb_plain), n);
 	EXPECT_EQ(sizeof(pb_plain), pb_pattern_diff(buf, sizeof(pb_plain), 0x91a1));
 
-	/* The child's mapping as the remote buffer: EFAULT, both ways. */
 	local = (struct iovec){ .iov_base = buf, .iov_len = len };
 	remote = (struct iovec){ .iov_base = t.addr, .iov_len = len };
-	errno = 0;
-	EXPECT_EQ(-1, process_vm_readv(t.pid, &local, 1, &remote, 1, 0));
-	EXPECT_EQ(EFAULT, errno);
-	memset(buf, 0x5a, len);
-	errno = 0;
-	EXPECT_EQ(-1, process_vm_writev(t.pid, &local, 1, &remote, 1, 0));
-	EXPECT_EQ(EFAULT, errno);
-	/* Our own: the same path. */
-	remote.iov_base = p;
-	errno = 0;
-	EXPECT_EQ(-1, process_vm_readv(getpid(), &local, 1, &remote, 1, 0));
-	EXPECT_EQ(EFAULT, errno);
+	if (pb_pages(self)) {
+		/* The child's mapping as the remote buffer, both ways. */
+		EXPECT_EQ((ssize_t)len, process_vm_readv(t.pid, &local, 1, &remote, 1, 0))
+			TH_LOG("%s", strerror(errno));
+		EXPECT_EQ(len, pb_pattern_diff(buf, len, PB_F14_TAG));
+		memset(buf, 0x5a, len);
+		EXPECT_EQ((ssize_t)len, process_vm_writev(t.pid, &local, 1, &remote, 1, 0))
+			TH_LOG("%s", strerror(errno));
+		/* The child's mapping and ours are the same pages. */
+		EXPECT_EQ(0, memcmp(p, buf, len));
+		pb_pattern(p, len, PB_F14_TAG);
+		/* Our own: the same path. */
+		remote.iov_base = p;
+		EXPECT_EQ((ssize_t)len, process_vm_readv(getpid(), &local, 1, &remote, 1, 0));
+		EXPECT_EQ(len, pb_pattern_diff(buf, len, PB_F14_TAG));
+	} else {
+		/* The child's mapping as the remote buffer: EFAULT, both ways. */
+		errno = 0;
+		EXPECT_EQ(-1, process_vm_readv(t.pid, &local, 1, &remote, 1, 0));
+		EXPECT_EQ(EFAULT, errno);
+		memset(buf, 0x5a, len);
+		errno = 0;
+		EXPECT_EQ(-1, process_vm_writev(t.pid, &local, 1, &remote, 1, 0));
+		EXPECT_EQ(EFAULT, errno);
+		/* Our own: the same path. */
+		remote.iov_base = p;
+		errno = 0;
+		EXPECT_EQ(-1, process_vm_readv(getpid(), &local, 1, &remote, 1, 0));
+		EXPECT_EQ(EFAULT, errno);
+	}
 
 	/* Our mapping as the local buffer is copied to and from: it works. */
 	local = (struct iovec){ .iov_base = p, .iov_len = sizeof(pb_plain) };
@@ -2597,8 +2695,9 @@ TEST_F(pb, process_vm_readv_from_mapping)
 }
 
 /*
- * /proc/PID/mem of a mapping, another process's or our own: read and
- * write fail with EIO (no pages to pin, no vm_ops->access).
+ * /proc/PID/mem of a mapping, another process's or our own: read and write
+ * work on struct pages, and fail with EIO on PFN mappings (no pages to pin,
+ * no vm_ops->access).
  */
 TEST_F(pb, proc_pid_mem_mapping)
 {
@@ -2622,26 +2721,44 @@ TEST_F(pb, proc_pid_mem_mapping)
 						   (off_t)(uintptr_t)pb_plain));
 	EXPECT_EQ(sizeof(pb_plain), pb_pattern_diff(buf, sizeof(pb_plain), 0x91a1));
 
-	errno = 0;
-	EXPECT_EQ(-1, pread(mem, buf, len, (off_t)(uintptr_t)t.addr));
-	EXPECT_EQ(EIO, errno);
-	errno = 0;
-	EXPECT_EQ(-1, pread(mem, buf, 1, (off_t)(uintptr_t)t.addr + self->ps + 7));
-	EXPECT_EQ(EIO, errno);
-	memset(buf, 0x5a, len);
-	errno = 0;
-	EXPECT_EQ(-1, pwrite(mem, buf, len, (off_t)(uintptr_t)t.addr));
-	EXPECT_EQ(EIO, errno);
+	if (pb_pages(self)) {
+		EXPECT_EQ((ssize_t)len, pread(mem, buf, len, (off_t)(uintptr_t)t.addr));
+		EXPECT_EQ(len, pb_pattern_diff(buf, len, PB_F14_TAG));
+		EXPECT_EQ(1, pread(mem, buf, 1, (off_t)(uintptr_t)t.addr + self->ps + 7));
+		EXPECT_EQ(p[self->ps + 7], buf[0]);
+		memset(buf, 0x5a, len);
+		EXPECT_EQ((ssize_t)len, pwrite(mem, buf, len, (off_t)(uintptr_t)t.addr));
+		EXPECT_EQ(0, memcmp(p, buf, len));
+		pb_pattern(p, len, PB_F14_TAG);
+	} else {
+		errno = 0;
+		EXPECT_EQ(-1, pread(mem, buf, len, (off_t)(uintptr_t)t.addr));
+		EXPECT_EQ(EIO, errno);
+		errno = 0;
+		EXPECT_EQ(-1, pread(mem, buf, 1, (off_t)(uintptr_t)t.addr + self->ps + 7));
+		EXPECT_EQ(EIO, errno);
+		memset(buf, 0x5a, len);
+		errno = 0;
+		EXPECT_EQ(-1, pwrite(mem, buf, len, (off_t)(uintptr_t)t.addr));
+		EXPECT_EQ(EIO, errno);
+	}
 	close(mem);
 
 	mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, mem);
-	errno = 0;
-	EXPECT_EQ(-1, pread(mem, buf, len, (off_t)(uintptr_t)p));
-	EXPECT_EQ(EIO, errno);
-	errno = 0;
-	EXPECT_EQ(-1, pwrite(mem, buf, 8, (off_t)(uintptr_t)p));
-	EXPECT_EQ(EIO, errno);
+	if (pb_pages(self)) {
+		memset(buf, 0, len);
+		EXPECT_EQ((ssize_t)len, pread(mem, buf, len, (off_t)(uintptr_t)p));
+		EXPECT_EQ(len, pb_pattern_diff(buf, len, PB_F14_TAG));
+		EXPECT_EQ(8, pwrite(mem, buf, 8, (off_t)(uintptr_t)p));
+	} else {
+		errno = 0;
+		EXPECT_EQ(-1, pread(mem, buf, len, (off_t)(uintptr_t)p));
+		EXPECT_EQ(EIO, errno);
+		errno = 0;
+		EXPECT_EQ(-1, pwrite(mem, buf, 8, (off_t)(uintptr_t)p));
+		EXPECT_EQ(EIO, errno);
+	}
 	close(mem);
 
 	status = pb_target_finish(&t);
@@ -2650,7 +2767,7 @@ TEST_F(pb, proc_pid_mem_mapping)
 	pb_run_teardown(_metadata, self, p, &a, PB_F14_TAG);
 }
 
-/* ptrace(PTRACE_PEEKDATA/POKEDATA) of a mapping: EIO, as /proc/PID/mem. */
+/* ptrace(PTRACE_PEEKDATA/POKEDATA) of a mapping: as /proc/PID/mem. */
 TEST_F(pb, ptrace_peek_poke_mapping)
 {
 	struct palloc_ioc_alloc a;
@@ -2673,11 +2790,19 @@ TEST_F(pb, ptrace_peek_poke_mapping)
 	EXPECT_EQ((long)pb_tag(0x91a1, 0), word);
 	errno = 0;
 	word = ptrace(PTRACE_PEEKDATA, t.pid, t.addr, NULL);
-	EXPECT_EQ(-1, word);
-	EXPECT_EQ(EIO, errno);
-	errno = 0;
-	EXPECT_EQ(-1, ptrace(PTRACE_POKEDATA, t.pid, t.addr, (void *)0x5a5a5a5aL));
-	EXPECT_EQ(EIO, errno);
+	if (pb_pages(self)) {
+		EXPECT_EQ(0, errno);
+		EXPECT_EQ((long)pb_tag(PB_F14_TAG, 0), word);
+		EXPECT_EQ(0, ptrace(PTRACE_POKEDATA, t.pid, t.addr, (void *)0x5a5a5a5aL));
+		EXPECT_EQ(0x5a5a5a5aL, *(long *)p);
+		pb_pattern(p, self->ps, PB_F14_TAG);
+	} else {
+		EXPECT_EQ(-1, word);
+		EXPECT_EQ(EIO, errno);
+		errno = 0;
+		EXPECT_EQ(-1, ptrace(PTRACE_POKEDATA, t.pid, t.addr, (void *)0x5a5a5a5aL));
+		EXPECT_EQ(EIO, errno);
+	}
 
 	ASSERT_EQ(0, ptrace(PTRACE_DETACH, t.pid, NULL, NULL));
 	status = pb_target_finish(&t);
@@ -2685,9 +2810,17 @@ TEST_F(pb, ptrace_peek_poke_mapping)
 	pb_run_teardown(_metadata, self, p, &a, PB_F14_TAG);
 }
 
-/* io_uring fixed buffers: registering the mapping fails with EFAULT. */
+/*
+ * io_uring fixed buffers: registering the mapping fails.  With struct
+ * pages the pin succeeds and io_pin_pages() then refuses file-backed
+ * memory other than shmem and hugetlbfs with EOPNOTSUPP (6.1; device-dax
+ * gets the same): the refusal must leave no page pinned, so the run goes
+ * straight back to the allocator, nothing quarantined.  With PFN mappings
+ * the pin itself fails: EFAULT.
+ */
 TEST_F(pb, io_uring_register_mapping)
 {
+	struct palloc_ioc_stats st;
 	struct io_uring_params params;
 	struct palloc_ioc_alloc a;
 	struct iovec iov;
@@ -2712,17 +2845,22 @@ TEST_F(pb, io_uring_register_mapping)
 	iov = (struct iovec){ .iov_base = p, .iov_len = 2 * self->ps };
 	errno = 0;
 	EXPECT_EQ(-1, syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS, &iov, 1));
-	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(pb_pages(self) ? EOPNOTSUPP : EFAULT, errno);
 	close(ring);
 	pb_run_teardown(_metadata, self, p, &a, PB_F14_TAG);
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(0, st.pages_quarantined);
+	EXPECT_EQ(0, st.quarantined);
 }
 
 /* --- madvise, mlock, msync --- */
 
 /*
- * MADV_DONTNEED on a mapping: EINVAL (the kernel refuses it for VM_PFNMAP),
- * nothing is zapped: every page still reads, the data is intact, and the
- * mapping still holds the run (FREE of a part of it is EBUSY).
+ * MADV_DONTNEED on a mapping of struct pages: the page-table entries go,
+ * the next access maps the same pages again, so the data is intact.  On a
+ * PFN mapping EINVAL (the kernel refuses it for VM_PFNMAP), nothing is
+ * zapped.  Either way every page still reads and the mapping still holds
+ * the run (FREE of a part of it is EBUSY).
  */
 TEST_F(pb, madv_dontneed_mapping)
 {
@@ -2732,15 +2870,22 @@ TEST_F(pb, madv_dontneed_mapping)
 	char *p;
 
 	p = pb_run_setup(_metadata, self, 4, PB_F14_TAG, &a);
-	errno = 0;
-	EXPECT_EQ(-1, madvise(p, len, MADV_DONTNEED));
-	EXPECT_EQ(EINVAL, errno);
-	errno = 0;
-	EXPECT_EQ(-1, madvise(p + self->ps, self->ps, MADV_DONTNEED));
-	EXPECT_EQ(EINVAL, errno);
-	errno = 0;
-	EXPECT_EQ(-1, madvise(p, len, MADV_DONTNEED_LOCKED));
-	EXPECT_EQ(EINVAL, errno);
+	if (pb_pages(self)) {
+		EXPECT_EQ(0, madvise(p, len, MADV_DONTNEED)) TH_LOG("%s", strerror(errno));
+		EXPECT_EQ(len, pb_pattern_diff(p, len, PB_F14_TAG));
+		EXPECT_EQ(0, madvise(p + self->ps, self->ps, MADV_DONTNEED));
+		EXPECT_EQ(0, madvise(p, len, MADV_DONTNEED_LOCKED));
+	} else {
+		errno = 0;
+		EXPECT_EQ(-1, madvise(p, len, MADV_DONTNEED));
+		EXPECT_EQ(EINVAL, errno);
+		errno = 0;
+		EXPECT_EQ(-1, madvise(p + self->ps, self->ps, MADV_DONTNEED));
+		EXPECT_EQ(EINVAL, errno);
+		errno = 0;
+		EXPECT_EQ(-1, madvise(p, len, MADV_DONTNEED_LOCKED));
+		EXPECT_EQ(EINVAL, errno);
+	}
 	EXPECT_EQ(0, pb_probe_pages(p, len, self->ps));
 	EXPECT_EQ(len, pb_pattern_diff(p, len, PB_F14_TAG));
 	EXPECT_EQ(EBUSY, pb_free(self->fd, a.offset, 3));
@@ -2757,39 +2902,49 @@ TEST_F(pb, madv_dontneed_mapping)
  */
 TEST_F(pb, madvise_other_advice)
 {
+	/*
+	 * err: with PFN mappings; perr: with struct pages, where the kernel
+	 * walks the page tables (MADV_COLD, MADV_PAGEOUT), populates them
+	 * (MADV_POPULATE_*) and lets MADV_DOFORK clear VM_DONTCOPY.  -1:
+	 * not tried there: MADV_HWPOISON and MADV_SOFT_OFFLINE would inject
+	 * a memory error into a page of the pool (CAP_SYS_ADMIN only).
+	 */
 	static const struct {
-		int advice, err;
+		int advice, err, perr;
 		const char *name;
 	} cases[] = {
-		{ MADV_FREE, EINVAL, "MADV_FREE" },
-		{ MADV_REMOVE, ENODEV, "MADV_REMOVE" },
-		{ MADV_COLD, EINVAL, "MADV_COLD" },
-		{ MADV_PAGEOUT, EINVAL, "MADV_PAGEOUT" },
-		{ MADV_POPULATE_READ, EINVAL, "MADV_POPULATE_READ" },
-		{ MADV_POPULATE_WRITE, EINVAL, "MADV_POPULATE_WRITE" },
-		{ MADV_HWPOISON, EFAULT, "MADV_HWPOISON" },
-		{ MADV_SOFT_OFFLINE, EFAULT, "MADV_SOFT_OFFLINE" },
-		{ MADV_DOFORK, EINVAL, "MADV_DOFORK" },
-		{ MADV_WIPEONFORK, EINVAL, "MADV_WIPEONFORK" },
-		{ MADV_NORMAL, 0, "MADV_NORMAL" },
-		{ MADV_RANDOM, 0, "MADV_RANDOM" },
-		{ MADV_SEQUENTIAL, 0, "MADV_SEQUENTIAL" },
-		{ MADV_WILLNEED, 0, "MADV_WILLNEED" },
-		{ MADV_DONTFORK, 0, "MADV_DONTFORK" },
-		{ MADV_KEEPONFORK, 0, "MADV_KEEPONFORK" },
-		{ MADV_DONTDUMP, 0, "MADV_DONTDUMP" },
-		{ MADV_HUGEPAGE, 0, "MADV_HUGEPAGE" },
-		{ MADV_NOHUGEPAGE, 0, "MADV_NOHUGEPAGE" },
-		{ MADV_MERGEABLE, 0, "MADV_MERGEABLE" },
-		{ MADV_UNMERGEABLE, 0, "MADV_UNMERGEABLE" },
+		{ MADV_FREE, EINVAL, EINVAL, "MADV_FREE" },
+		{ MADV_REMOVE, ENODEV, ENODEV, "MADV_REMOVE" },
+		{ MADV_COLD, EINVAL, 0, "MADV_COLD" },
+		{ MADV_PAGEOUT, EINVAL, 0, "MADV_PAGEOUT" },
+		{ MADV_POPULATE_READ, EINVAL, 0, "MADV_POPULATE_READ" },
+		{ MADV_POPULATE_WRITE, EINVAL, 0, "MADV_POPULATE_WRITE" },
+		{ MADV_HWPOISON, EFAULT, -1, "MADV_HWPOISON" },
+		{ MADV_SOFT_OFFLINE, EFAULT, -1, "MADV_SOFT_OFFLINE" },
+		{ MADV_DOFORK, EINVAL, 0, "MADV_DOFORK" },
+		{ MADV_WIPEONFORK, EINVAL, EINVAL, "MADV_WIPEONFORK" },
+		{ MADV_NORMAL, 0, 0, "MADV_NORMAL" },
+		{ MADV_RANDOM, 0, 0, "MADV_RANDOM" },
+		{ MADV_SEQUENTIAL, 0, 0, "MADV_SEQUENTIAL" },
+		{ MADV_WILLNEED, 0, 0, "MADV_WILLNEED" },
+		{ MADV_DONTFORK, 0, 0, "MADV_DONTFORK" },
+		{ MADV_KEEPONFORK, 0, 0, "MADV_KEEPONFORK" },
+		{ MADV_DONTDUMP, 0, 0, "MADV_DONTDUMP" },
+		{ MADV_HUGEPAGE, 0, 0, "MADV_HUGEPAGE" },
+		{ MADV_NOHUGEPAGE, 0, 0, "MADV_NOHUGEPAGE" },
+		{ MADV_MERGEABLE, 0, 0, "MADV_MERGEABLE" },
+		{ MADV_UNMERGEABLE, 0, 0, "MADV_UNMERGEABLE" },
 	};
 	size_t len = 4 * self->ps, k;
 	struct palloc_ioc_alloc a;
+	int got, want;
 	char *p;
-	int got;
 
 	p = pb_run_setup(_metadata, self, 4, PB_F14_TAG, &a);
 	for (k = 0; k < PB_ARRAY_SIZE(cases); k++) {
+		want = pb_pages(self) ? cases[k].perr : cases[k].err;
+		if (want < 0)
+			continue;
 		/* Length 0 only asks whether the kernel knows the advice at all. */
 		if (madvise(p, 0, cases[k].advice)) {
 			TH_LOG("%s: unknown to this kernel (%s)", cases[k].name, strerror(errno));
@@ -2798,10 +2953,11 @@ TEST_F(pb, madvise_other_advice)
 		got = 0;
 		if (madvise(p, len, cases[k].advice))
 			got = errno;
-		EXPECT_EQ(cases[k].err, got) TH_LOG("%s: %s, want %s", cases[k].name,
-						    strerror(got), strerror(cases[k].err));
+		EXPECT_EQ(want, got) TH_LOG("%s: %s, want %s", cases[k].name,
+					    strerror(got), strerror(want));
 		EXPECT_EQ(0, pb_probe_pages(p, len, self->ps)) TH_LOG("after %s", cases[k].name);
 	}
+	EXPECT_EQ(len, pb_pattern_diff(p, len, PB_F14_TAG));
 	EXPECT_EQ(EBUSY, pb_free(self->fd, a.offset, 3));
 	pb_run_teardown(_metadata, self, p, &a, PB_F14_TAG);
 }
@@ -3103,13 +3259,19 @@ TEST_F(pb, device_file_io)
 
 /*
  * What /proc shows: the mapping in /proc/PID/maps with the device's path
- * and the run's offset; in smaps Rss 0 kB (the pages are not counted as the
- * process's memory) and VmFlags with io, dc (not copied on fork), de (not
- * expandable), dd (not in core dumps) and pf (PFN map).
+ * and the run's offset; in smaps VmFlags with dc (not copied on fork), de
+ * (not expandable), dd (not in core dumps), and mm (mixed map: struct
+ * pages, and hg where 2 MiB entries are used) or io and pf (PFN map).  Rss
+ * counts grabbed RAM pages mapped (they are refcounted like file pages);
+ * ZONE_DEVICE pages and PFNs are not counted as the process's memory.
  */
 TEST_F(pb, mapping_in_proc)
 {
-	static const char * const flags[] = { " sh", " io", " dc", " de", " dd", " pf" };
+	static const char * const pfn_flags[] = { " sh", " io", " dc", " de", " dd", " pf" };
+	static const char * const page_flags[] = { " sh", " dc", " de", " dd", " mm" };
+	const char * const *flags = pb_pages(self) ? page_flags : pfn_flags;
+	size_t nflags = pb_pages(self) ? PB_ARRAY_SIZE(page_flags) : PB_ARRAY_SIZE(pfn_flags);
+	unsigned long rss_kb = 0;
 	char head[64], vmflags[256], *text, *entry, *line, *end;
 	unsigned long long off = ~0ULL;
 	struct palloc_ioc_alloc a;
@@ -3140,23 +3302,29 @@ TEST_F(pb, mapping_in_proc)
 	ASSERT_NE(NULL, entry);
 	line = strstr(entry, "\nRss:");
 	ASSERT_NE(NULL, line);
-	EXPECT_EQ(0, strtoul(line + strlen("\nRss:"), NULL, 10)) TH_LOG("%.40s", line + 1);
+	if (pb_pages(self) && self->info.mode == PALLOC_MODE_GRABBED)
+		rss_kb = 3 * self->ps / 1024;
+	EXPECT_EQ(rss_kb, strtoul(line + strlen("\nRss:"), NULL, 10)) TH_LOG("%.40s", line + 1);
 	line = strstr(entry, "\nVmFlags:");
 	ASSERT_NE(NULL, line);
 	snprintf(vmflags, sizeof(vmflags), "%.*s", (int)strcspn(line + 1, "\n"), line + 1);
 	free(text);
-	for (k = 0; k < PB_ARRAY_SIZE(flags); k++) {
+	for (k = 0; k < nflags; k++) {
 		bool has = strstr(vmflags, flags[k]);
 
 		EXPECT_TRUE(has) TH_LOG("%s lacks%s", vmflags, flags[k]);
 	}
+	if (self->info.features & PALLOC_FEATURE_HUGE)
+		EXPECT_NE(NULL, strstr(vmflags, " hg")) TH_LOG("%s lacks hg", vmflags);
 	pb_run_teardown(_metadata, self, p, &a, PB_F14_TAG);
 }
 
 /*
  * futex(2) on a word in a mapping: a shared futex (no FUTEX_PRIVATE_FLAG)
- * fails with EFAULT, to wait and to wake, because its key pins the page; a
- * private futex works (threads of one process).
+ * fails with EFAULT, to wait and to wake: its key needs a page of an
+ * address space (anonymous or page cache), and the pages have none (with
+ * PFN mappings there is no page to pin at all); a private futex works
+ * (threads of one process).
  */
 TEST_F(pb, futex_on_mapping)
 {
@@ -3233,9 +3401,11 @@ TEST_F(pb, ioctl_args_in_mapping)
 }
 
 /*
- * /proc/PID/pagemap of a mapping: the kernel does not walk PFN mappings, so
- * every page reads as not present and without a frame number, even for
- * CAP_SYS_ADMIN; palloc_ioc_alloc.phys is the way to the physical address.
+ * /proc/PID/pagemap of a mapping of struct pages: present, with the frame
+ * number for CAP_SYS_ADMIN (it equals palloc_ioc_alloc.phys).  The kernel
+ * does not walk PFN mappings: there every page reads as not present and
+ * without a frame number, even for CAP_SYS_ADMIN, and
+ * palloc_ioc_alloc.phys is the only way to the physical address.
  */
 TEST_F(pb, mapping_pagemap)
 {
@@ -3253,7 +3423,14 @@ TEST_F(pb, mapping_pagemap)
 		off_t at = (off_t)((uintptr_t)(p + i * self->ps) / self->ps * 8);
 
 		ASSERT_EQ(8, pread(pm, &e, 8, at));
-		EXPECT_EQ(0, e & (present | pfn_mask)) TH_LOG("page %llu: pagemap %#llx", i, e);
+		if (pb_pages(self)) {
+			EXPECT_TRUE(e & present) TH_LOG("page %llu: pagemap %#llx", i, e);
+			EXPECT_EQ(a.phys / self->ps + i, e & pfn_mask)
+				TH_LOG("page %llu: pagemap %#llx", i, e);
+		} else {
+			EXPECT_EQ(0, e & (present | pfn_mask))
+				TH_LOG("page %llu: pagemap %#llx", i, e);
+		}
 	}
 	/* Ordinary memory is shown (the reader works here). */
 	pb_pattern(pb_plain, sizeof(pb_plain), 0x91a1);
@@ -3261,6 +3438,651 @@ TEST_F(pb, mapping_pagemap)
 	EXPECT_TRUE(e & present) TH_LOG("pagemap %#llx", e);
 	close(pm);
 	pb_run_teardown(_metadata, self, p, &a, PB_F14_TAG);
+}
+
+/* ------------------------------------------------------------------ */
+/* Struct pages: pins that outlive their run, io_uring, 2 MiB entries  */
+/* ------------------------------------------------------------------ */
+
+/* STATS until @st->quarantined is @want (pins end asynchronously): 0 or -1. */
+static int pb_wait_quarantined(int fd, __u64 want, double secs, struct palloc_ioc_stats *st)
+{
+	double end = pb_now() + secs;
+
+	do {
+		if (pb_stats(fd, st))
+			return -1;
+		if (st->quarantined == want)
+			return 0;
+		pb_sleep_ms(10);
+	} while (pb_now() < end);
+	return -1;
+}
+
+#define PB_FILL_MAX	4096
+
+/* Runs pb_fill_all() allocated, to check and free. */
+struct pb_fill {
+	unsigned int n;
+	__u64 off[PB_FILL_MAX];
+	__u64 npages[PB_FILL_MAX];
+};
+
+/*
+ * Allocate every free page of the pool (largest free runs first, then
+ * single pages out of the per-CPU caches) until ALLOC says ENOMEM: 0, or
+ * the errno that stopped it otherwise.
+ */
+static int pb_fill_all(int fd, struct pb_fill *f)
+{
+	struct palloc_ioc_stats st;
+	struct palloc_ioc_alloc a;
+	__u64 want;
+	int ret;
+
+	f->n = 0;
+	while (f->n < PB_FILL_MAX) {
+		ret = pb_stats(fd, &st);
+		if (ret)
+			return ret;
+		want = st.largest_free > 1 ? st.largest_free : 1;
+		ret = pb_alloc(fd, want, 0, 0, &a);
+		if (ret == ENOMEM && want > 1)
+			ret = pb_alloc(fd, 1, 0, 0, &a);
+		if (ret == ENOMEM)
+			return 0;
+		if (ret)
+			return ret;
+		f->off[f->n] = a.offset;
+		f->npages[f->n++] = a.npages;
+	}
+	return E2BIG;
+}
+
+/* Does a run of @f overlap [off, off + len) bytes? */
+static bool pb_fill_overlaps(const struct pb_fill *f, __u64 off, __u64 len, __u64 ps)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->off[i] < off + len && off < f->off[i] + f->npages[i] * ps)
+			return true;
+	return false;
+}
+
+static void pb_fill_free(int fd, const struct pb_fill *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->n; i++)
+		pb_free(fd, f->off[i], f->npages[i]);
+}
+
+/*
+ * A pin outlives its run.  Pages spliced into a pipe hold page references
+ * (vmsplice() pins them with get_user_pages()); after munmap() and FREE the
+ * run's other pages go back to the allocator at once, while the pinned ones
+ * are quarantined: STATS and debugfs show them, no ALLOC hands them out
+ * even when they are the only pages left, and the pipe's reader still gets
+ * the bytes it was given.  When the pipe lets go, they go back to the
+ * allocator and come out zeroed.  With PFN mappings vmsplice() fails
+ * (EFAULT) and the run goes back whole.
+ */
+TEST_F(pb, pin_outlives_free)
+{
+	size_t len = 8 * self->ps, pin = 2 * self->ps;
+	struct palloc_ioc_stats st;
+	struct palloc_ioc_alloc a, b;
+	struct pb_fill *f;
+	char want[128], *p, *q, *copy, *text;
+	struct iovec iov;
+	__u64 pin_off;
+	int pfd[2];
+
+	f = calloc(1, sizeof(*f));
+	copy = malloc(pin);
+	ASSERT_TRUE(f && copy);
+	p = pb_run_setup(_metadata, self, 8, PB_F14_TAG, &a);
+	pin_off = a.offset + 2 * self->ps;
+	memcpy(copy, p + 2 * self->ps, pin);
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	iov = (struct iovec){ .iov_base = p + 2 * self->ps, .iov_len = pin };
+	if (!pb_pages(self)) {
+		errno = 0;
+		EXPECT_EQ(-1, vmsplice(pfd[1], &iov, 1, 0));
+		EXPECT_EQ(EFAULT, errno);
+		close(pfd[0]);
+		close(pfd[1]);
+		pb_run_teardown(_metadata, self, p, &a, PB_F14_TAG);
+		free(copy);
+		free(f);
+		return;
+	}
+	ASSERT_EQ((ssize_t)pin, vmsplice(pfd[1], &iov, 1, 0)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, munmap(p, len));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 8));
+
+	/* Only the two pinned pages stay out of the allocator. */
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(2, st.pages_quarantined);
+	EXPECT_EQ(1, st.quarantined);
+	EXPECT_EQ(self->base.pages_inuse + 2, st.pages_inuse);
+	text = pb_read_debugfs("runs", NULL);
+	ASSERT_NE(NULL, text);
+	snprintf(want, sizeof(want), "quarantined offset 0x%llx pages 2 ",
+		 (unsigned long long)pin_off);
+	EXPECT_NE(NULL, strstr(text, want)) TH_LOG("no \"%s\" in runs:\n%s", want, text);
+	free(text);
+
+	/* Take every other page: none of the pinned ones is handed out. */
+	ASSERT_EQ(0, pb_fill_all(self->fd, f));
+	EXPECT_FALSE(pb_fill_overlaps(f, pin_off, pin, self->ps));
+	EXPECT_EQ(ENOMEM, pb_alloc(self->fd, 1, 0, 0, &b));
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(0, st.pages_free);
+	EXPECT_EQ(1, st.quarantined);
+
+	/* The pipe's reader gets what was spliced, unchanged. */
+	q = malloc(pin);
+	ASSERT_NE(NULL, q);
+	EXPECT_EQ((ssize_t)pin, read(pfd[0], q, pin));
+	EXPECT_EQ(0, memcmp(q, copy, pin));
+	free(q);
+	close(pfd[0]);
+	close(pfd[1]);
+
+	/* The pin is gone: the pages come back, and only they are free. */
+	EXPECT_EQ(0, pb_wait_quarantined(self->fd, 0, 2, &st))
+		TH_LOG("%llu ranges still quarantined", (unsigned long long)st.quarantined);
+	EXPECT_EQ(0, st.pages_quarantined);
+	EXPECT_EQ(2, st.pages_free);
+	ASSERT_EQ(0, pb_alloc(self->fd, 2, 0, 0, &b));
+	EXPECT_EQ(pin_off, b.offset);
+	q = pb_map(self->fd, b.offset, 2);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(pin, pb_first_nonzero(q, pin)) TH_LOG("a pinned page came back dirty");
+	munmap(q, pin);
+	EXPECT_EQ(0, pb_free(self->fd, b.offset, 2));
+	pb_fill_free(self->fd, f);
+	EXPECT_EQ(0, pb_wait_inuse(self->fd, self->base.pages_inuse, 2, &st.pages_inuse));
+	EXPECT_TRUE(pb_check_ok());
+	free(copy);
+	free(f);
+}
+
+/*
+ * The process holding a pin is killed (SIGKILL) while its pages are
+ * quarantined: its pipe goes with it, so do the pins, and the pages come
+ * back zeroed.  The child maps the run itself (mappings are not inherited)
+ * and splices one page of it into a pipe only it holds.
+ */
+TEST_F(pb, pin_holder_killed)
+{
+	struct palloc_ioc_stats st;
+	struct palloc_ioc_alloc a, b;
+	struct pb_fill *f;
+	int up[2], status, err = -1;
+	pid_t pid;
+	char *p, *q;
+
+	f = calloc(1, sizeof(*f));
+	ASSERT_NE(NULL, f);
+	p = pb_run_setup(_metadata, self, 1, PB_F14_TAG, &a);
+	ASSERT_EQ(0, pipe2(up, O_CLOEXEC));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct iovec iov;
+		int pfd[2];
+		char *c;
+
+		close(up[0]);
+		c = pb_map(self->fd, a.offset, 1);
+		if (c == MAP_FAILED || pipe2(pfd, 0))
+			_exit(2);
+		iov = (struct iovec){ .iov_base = c, .iov_len = self->ps };
+		err = vmsplice(pfd[1], &iov, 1, 0) == (ssize_t)self->ps ? 0 : errno;
+		munmap(c, self->ps);
+		if (write(up[1], &err, sizeof(err)) != sizeof(err))
+			_exit(3);
+		pause();
+		_exit(0);
+	}
+	close(up[1]);
+	ASSERT_EQ(sizeof(err), read(up[0], &err, sizeof(err)));
+	close(up[0]);
+	EXPECT_EQ(pb_pages(self) ? 0 : EFAULT, err) TH_LOG("child's vmsplice: %s", strerror(err));
+	ASSERT_EQ(0, munmap(p, self->ps));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 1));
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(pb_pages(self) ? 1 : 0, st.quarantined);
+	EXPECT_EQ(0, pb_fill_all(self->fd, f));
+	EXPECT_EQ(pb_pages(self), !pb_fill_overlaps(f, a.offset, self->ps, self->ps));
+
+	EXPECT_EQ(0, kill(pid, SIGKILL));
+	EXPECT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	EXPECT_EQ(0, pb_wait_quarantined(self->fd, 0, 2, &st));
+	if (pb_pages(self)) {
+		/* The one free page is the one the killed process pinned. */
+		ASSERT_EQ(0, pb_alloc(self->fd, 1, 0, 0, &b));
+		EXPECT_EQ(a.offset, b.offset);
+		q = pb_map(self->fd, b.offset, 1);
+		ASSERT_NE(MAP_FAILED, q);
+		EXPECT_EQ(self->ps, pb_first_nonzero(q, self->ps));
+		munmap(q, self->ps);
+		EXPECT_EQ(0, pb_free(self->fd, b.offset, 1));
+	}
+	pb_fill_free(self->fd, f);
+	EXPECT_EQ(0, pb_wait_inuse(self->fd, self->base.pages_inuse, 2, &st.pages_inuse));
+	EXPECT_TRUE(pb_check_ok());
+	free(f);
+}
+
+/* --- io_uring, without liburing: one SQE at a time --- */
+
+struct pb_ring {
+	int fd;
+	void *sq, *cq;
+	size_t sq_len, cq_len, sqes_len;
+	struct io_uring_sqe *sqes;
+	unsigned int *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_cqe *cqes;
+};
+
+static int pb_ring_init(struct pb_ring *r)
+{
+	struct io_uring_params pa;
+
+	memset(&pa, 0, sizeof(pa));
+	r->fd = syscall(__NR_io_uring_setup, 4, &pa);
+	if (r->fd < 0)
+		return errno;
+	r->sq_len = pa.sq_off.array + pa.sq_entries * sizeof(unsigned int);
+	r->cq_len = pa.cq_off.cqes + pa.cq_entries * sizeof(struct io_uring_cqe);
+	r->sqes_len = pa.sq_entries * sizeof(struct io_uring_sqe);
+	r->sq = mmap(NULL, r->sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd,
+		     IORING_OFF_SQ_RING);
+	r->cq = mmap(NULL, r->cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd,
+		     IORING_OFF_CQ_RING);
+	r->sqes = mmap(NULL, r->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+		       r->fd, IORING_OFF_SQES);
+	if (r->sq == MAP_FAILED || r->cq == MAP_FAILED || r->sqes == MAP_FAILED)
+		return errno;
+	r->sq_tail = (unsigned int *)((char *)r->sq + pa.sq_off.tail);
+	r->sq_mask = (unsigned int *)((char *)r->sq + pa.sq_off.ring_mask);
+	r->sq_array = (unsigned int *)((char *)r->sq + pa.sq_off.array);
+	r->cq_head = (unsigned int *)((char *)r->cq + pa.cq_off.head);
+	r->cq_tail = (unsigned int *)((char *)r->cq + pa.cq_off.tail);
+	r->cq_mask = (unsigned int *)((char *)r->cq + pa.cq_off.ring_mask);
+	r->cqes = (struct io_uring_cqe *)((char *)r->cq + pa.cq_off.cqes);
+	return 0;
+}
+
+static void pb_ring_exit(struct pb_ring *r)
+{
+	munmap(r->sqes, r->sqes_len);
+	munmap(r->cq, r->cq_len);
+	munmap(r->sq, r->sq_len);
+	close(r->fd);
+}
+
+/* One IORING_OP_READ or _WRITE, waited for: its result (bytes or -errno). */
+static int pb_ring_rw(struct pb_ring *r, __u8 op, int fd, void *buf, __u32 len, __u64 off)
+{
+	unsigned int tail = *r->sq_tail, idx = tail & *r->sq_mask, head;
+	struct io_uring_sqe *sqe = &r->sqes[idx];
+	int res;
+
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = op;
+	sqe->fd = fd;
+	sqe->addr = (__u64)(uintptr_t)buf;
+	sqe->len = len;
+	sqe->off = off;
+	sqe->user_data = 0x10;
+	r->sq_array[idx] = idx;
+	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+		return -errno;
+	head = *r->cq_head;
+	if (head == __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE))
+		return -EAGAIN;
+	res = r->cqes[head & *r->cq_mask].res;
+	__atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
+	return res;
+}
+
+/*
+ * io_uring IORING_OP_READ and IORING_OP_WRITE with O_DIRECT, into and out
+ * of a mapping: with struct pages the data moves byte for byte; with PFN
+ * mappings the request fails with -EFAULT and nothing moves.
+ */
+TEST_F(pb, io_uring_o_direct_mapping)
+{
+	size_t len = 4 * self->ps;
+	struct palloc_ioc_alloc a;
+	struct pb_loop lo;
+	struct pb_ring r;
+	void *buf;
+	char *p;
+	int err, res;
+
+	err = pb_loop_setup(&lo);
+	ASSERT_EQ(0, err) TH_LOG("loop device: %s", strerror(err));
+	ASSERT_EQ(0, pb_ring_init(&r));
+	p = pb_run_setup(_metadata, self, 4, PB_F14_TAG, &a);
+	ASSERT_EQ(0, posix_memalign(&buf, self->ps, len));
+
+	/* The ring works here: into ordinary memory. */
+	memset(buf, 0, len);
+	EXPECT_EQ((int)len, pb_ring_rw(&r, IORING_OP_READ, lo.dev, buf, len, 0));
+	EXPECT_EQ(len, pb_pattern_diff(buf, len, PB_LOOP_SEED));
+
+	res = pb_ring_rw(&r, IORING_OP_READ, lo.dev, p, len, 0);
+	if (pb_pages(self)) {
+		EXPECT_EQ((int)len, res) TH_LOG("read: %s", strerror(-res));
+		EXPECT_EQ(len, pb_pattern_diff(p, len, PB_LOOP_SEED));
+		/* Out of the run, to another place on the device. */
+		pb_pattern(p, len, PB_F14_TAG);
+		res = pb_ring_rw(&r, IORING_OP_WRITE, lo.dev, p, len, 16 * self->ps);
+		EXPECT_EQ((int)len, res) TH_LOG("write: %s", strerror(-res));
+		memset(buf, 0, len);
+		EXPECT_EQ((ssize_t)len, pread(lo.dev, buf, len, 16 * self->ps));
+		EXPECT_EQ(len, pb_pattern_diff(buf, len, PB_F14_TAG));
+	} else {
+		EXPECT_EQ(-EFAULT, res);
+		EXPECT_EQ(len, pb_pattern_diff(p, len, PB_F14_TAG));
+		res = pb_ring_rw(&r, IORING_OP_WRITE, lo.dev, p, len, 16 * self->ps);
+		EXPECT_EQ(-EFAULT, res);
+	}
+	pb_ring_exit(&r);
+	free(buf);
+	pb_loop_teardown(&lo);
+	pb_run_teardown(_metadata, self, p, &a, PB_F14_TAG);
+}
+
+/* --- 2 MiB page-table entries --- */
+
+#define PB_PMD		(2UL << 20)
+
+static long pb_minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/* Read one byte of every page of [p, p + len): the faults it takes. */
+static long pb_touch(const char *p, size_t len, __u64 ps)
+{
+	long before = pb_minflt();
+	size_t off;
+
+	for (off = 0; off < len; off += ps)
+		(void)*(volatile const char *)(p + off);
+	return pb_minflt() - before;
+}
+
+/* /dev/kmsg, read to its end: the next pb_kmsg_has() sees only new lines. */
+static int pb_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Has the kernel logged a line containing @what since pb_kmsg_open()? */
+static bool pb_kmsg_has(int fd, const char *what)
+{
+	char rec[2048];
+	ssize_t n;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		if (strstr(rec, what))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A 2 MiB-aligned run of 1024 pages is mapped with PMDs: the mapping's
+ * address is 2 MiB-congruent with the run's physical address
+ * (get_unmapped_area), touching all 1024 pages takes 2 faults, and STATS
+ * counts 2 PMD entries and no 4 KiB one.  The same run mapped after
+ * MADV_NOHUGEPAGE, or at a MAP_FIXED address that is not 2 MiB aligned,
+ * takes 1024 4 KiB faults.  GUP works through the PMDs (process_vm_readv,
+ * vmsplice).  Without 2 MiB support (PFN mappings, grabbed RAM pages, no
+ * THP) every mapping takes 4 KiB entries.
+ */
+TEST_F(pb, pmd_mapping)
+{
+	bool huge = self->info.features & PALLOC_FEATURE_HUGE;
+	size_t len = 1024 * self->ps;
+	struct palloc_ioc_stats s0, s1;
+	struct palloc_ioc_alloc a;
+	struct iovec local, remote;
+	char *p, *q, *area, *buf;
+	long faults;
+
+	ASSERT_EQ(0, pb_alloc(self->fd, 1024, 512, 0, &a));
+	ASSERT_NE(0, a.phys);
+	EXPECT_EQ(0, a.phys % PB_PMD);
+	ASSERT_EQ(0, pb_stats(self->fd, &s0));
+	p = pb_map(self->fd, a.offset, 1024);
+	ASSERT_NE(MAP_FAILED, p);
+	if (huge)
+		EXPECT_EQ(0, ((uintptr_t)p - a.phys) % PB_PMD) TH_LOG("mapped at %p", p);
+	faults = pb_touch(p, len, self->ps);
+	ASSERT_EQ(0, pb_stats(self->fd, &s1));
+	if (huge) {
+		EXPECT_EQ(2, s1.faults_pmd - s0.faults_pmd);
+		EXPECT_EQ(0, s1.faults_pte - s0.faults_pte);
+		EXPECT_GE(4, faults) TH_LOG("%ld faults for 1024 pages", faults);
+	} else {
+		EXPECT_EQ(0, s1.faults_pmd - s0.faults_pmd);
+		EXPECT_EQ(1024, s1.faults_pte - s0.faults_pte);
+		EXPECT_LE(1024, faults);
+	}
+	pb_pattern(p, len, PB_F14_TAG);
+
+	/* GUP through the PMDs: process_vm_readv() and vmsplice() of it. */
+	buf = malloc(len);
+	ASSERT_NE(NULL, buf);
+	local = (struct iovec){ .iov_base = buf, .iov_len = len };
+	remote = (struct iovec){ .iov_base = p, .iov_len = len };
+	if (pb_pages(self)) {
+		int pfd[2];
+
+		EXPECT_EQ((ssize_t)len, process_vm_readv(getpid(), &local, 1, &remote, 1, 0));
+		EXPECT_EQ(len, pb_pattern_diff(buf, len, PB_F14_TAG));
+		ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+		remote = (struct iovec){ .iov_base = p + 700 * self->ps, .iov_len = self->ps };
+		EXPECT_EQ((ssize_t)self->ps, vmsplice(pfd[1], &remote, 1, 0));
+		EXPECT_EQ((ssize_t)self->ps, read(pfd[0], buf, self->ps));
+		EXPECT_EQ(0, memcmp(buf, p + 700 * self->ps, self->ps));
+		close(pfd[0]);
+		close(pfd[1]);
+	}
+
+	/* The same run with 4 KiB entries: MADV_NOHUGEPAGE before any access. */
+	q = pb_map(self->fd, a.offset, 1024);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(0, madvise(q, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, pb_stats(self->fd, &s0));
+	faults = pb_touch(q, len, self->ps);
+	ASSERT_EQ(0, pb_stats(self->fd, &s1));
+	EXPECT_EQ(0, s1.faults_pmd - s0.faults_pmd);
+	EXPECT_EQ(1024, s1.faults_pte - s0.faults_pte);
+	EXPECT_LE(1024, faults);
+	EXPECT_EQ(len, pb_pattern_diff(q, len, PB_F14_TAG));
+	EXPECT_EQ(0, munmap(q, len));
+
+	/* At an address 4 KiB off 2 MiB alignment: 4 KiB entries only. */
+	area = mmap(NULL, len + 2 * PB_PMD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	q = (char *)(((uintptr_t)area + PB_PMD - 1) & ~(PB_PMD - 1)) + self->ps;
+	q = mmap(q, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, self->fd,
+		 (off_t)a.offset);
+	ASSERT_NE(MAP_FAILED, q);
+	ASSERT_EQ(0, pb_stats(self->fd, &s0));
+	pb_touch(q, len, self->ps);
+	ASSERT_EQ(0, pb_stats(self->fd, &s1));
+	EXPECT_EQ(0, s1.faults_pmd - s0.faults_pmd);
+	EXPECT_EQ(1024, s1.faults_pte - s0.faults_pte);
+	EXPECT_EQ(len, pb_pattern_diff(q, len, PB_F14_TAG));
+	munmap(area, len + 2 * PB_PMD);
+
+	free(buf);
+	ASSERT_EQ(0, munmap(p, len));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 1024));
+	EXPECT_EQ(0, pb_wait_inuse(self->fd, self->base.pages_inuse, 2, &s1.pages_inuse));
+	EXPECT_TRUE(pb_check_ok());
+}
+
+/*
+ * The uapi's rules hold over PMD entries: a partial munmap() keeps the rest
+ * readable (the PMD is split and the rest refaults with 4 KiB entries) and
+ * the run held; mprotect() of one page inside a PMD makes only that page
+ * read-only; mremap() moves PMD-mapped memory intact; a forked child has no
+ * mapping (SIGSEGV at its address); MADV_DONTNEED drops the entries and the
+ * next access maps the same data.  The kernel logs nothing ("bad pmd" or
+ * otherwise) for any of it, which is checked on /dev/kmsg.
+ */
+TEST_F(pb, pmd_munmap_mprotect_mremap_fork)
+{
+	size_t len = 1024 * self->ps;
+	struct palloc_ioc_alloc a;
+	struct palloc_ioc_stats st;
+	char *p, *area, *dst;
+	int kmsg, status;
+	pid_t pid;
+	size_t i;
+
+	kmsg = pb_kmsg_open();
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, pb_alloc(self->fd, 1024, 512, 0, &a));
+	p = pb_map(self->fd, a.offset, 1024);
+	ASSERT_NE(MAP_FAILED, p);
+	pb_pattern(p, len, PB_F14_TAG);
+
+	/* mprotect() one page in the middle of the first PMD. */
+	EXPECT_EQ(0, mprotect(p + 5 * self->ps, self->ps, PROT_READ));
+	EXPECT_EQ(SIGSEGV, pb_probe(p + 5 * self->ps, 1, NULL));
+	EXPECT_EQ(0, pb_probe(p + 6 * self->ps, (char)0xee, NULL));
+	p[6 * self->ps] = (char)pb_tag(PB_F14_TAG, 6 * self->ps / 8);
+	EXPECT_EQ(0, mprotect(p + 5 * self->ps, self->ps, PROT_READ | PROT_WRITE));
+
+	/* A forked child has no mapping. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char c;
+
+		_exit(pb_probe(p + 600 * self->ps, 0, &c) == SIGSEGV ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) TH_LOG("child %#x", status);
+
+	/* MADV_DONTNEED over a PMD (struct pages only: EINVAL on PFN maps). */
+	EXPECT_EQ(pb_pages(self) ? 0 : -1, madvise(p + PB_PMD, PB_PMD, MADV_DONTNEED));
+	EXPECT_EQ(len, pb_pattern_diff(p, len, PB_F14_TAG));
+
+	/* mremap() the second 2 MiB to a 2 MiB-aligned place elsewhere. */
+	area = mmap(NULL, 2 * PB_PMD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	dst = (char *)(((uintptr_t)area + PB_PMD - 1) & ~(PB_PMD - 1));
+	EXPECT_EQ(dst, mremap(p + PB_PMD, PB_PMD, PB_PMD, MREMAP_MAYMOVE | MREMAP_FIXED, dst));
+	for (i = 0; i < PB_PMD / 8; i += 509)
+		EXPECT_EQ(pb_tag(PB_F14_TAG, PB_PMD / 8 + i), ((__u64 *)dst)[i]);
+
+	/* Partial munmap() of the first page: the rest reads, the run held. */
+	EXPECT_EQ(0, munmap(p, self->ps));
+	for (i = self->ps / 8; i < PB_PMD / 8; i += 509)
+		EXPECT_EQ(pb_tag(PB_F14_TAG, i), ((__u64 *)p)[i]);
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 1024));
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(1024, st.pages_held);
+	EXPECT_EQ(0, munmap(p + self->ps, PB_PMD - self->ps));
+	EXPECT_EQ(0, munmap(dst, PB_PMD));
+	munmap(area, 2 * PB_PMD);
+	EXPECT_EQ(0, pb_wait_inuse(self->fd, self->base.pages_inuse, 2, &st.pages_inuse));
+	EXPECT_FALSE(pb_kmsg_has(kmsg, "bad pmd"));
+	EXPECT_FALSE(pb_kmsg_has(kmsg, "BUG"));
+	close(kmsg);
+	EXPECT_TRUE(pb_check_ok());
+}
+
+/*
+ * MADV_COLD and MADV_PAGEOUT over 2 MiB entries.  In 6.1 their page-table
+ * walk does not know devmap PMDs (pmd_trans_huge() is false for them) and
+ * pmd_trans_unstable() clears such an entry as "bad pmd", logged, without
+ * a TLB flush: a kernel bug device-dax shares, fixed in 6.5 (pages.c).  What
+ * the module guarantees: the advice succeeds, the data stays, the mapping
+ * keeps working (the PMD faults back in), and when the mapping goes every
+ * CPU's TLB is flushed before its runs do, so the pages come back to the
+ * allocator and out of it zeroed.
+ */
+TEST_F(pb, pmd_madv_cold_pageout)
+{
+	size_t len = 512 * self->ps;
+	struct palloc_ioc_stats s0, s1;
+	struct palloc_ioc_alloc a;
+	char *p;
+	int kmsg;
+
+	kmsg = pb_kmsg_open();
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, pb_alloc(self->fd, 512, 512, 0, &a));
+	p = pb_map(self->fd, a.offset, 512);
+	ASSERT_NE(MAP_FAILED, p);
+	pb_pattern(p, len, PB_F14_TAG);
+	EXPECT_EQ(pb_pages(self) ? 0 : -1, madvise(p, len, MADV_COLD));
+	EXPECT_EQ(pb_pages(self) ? 0 : -1, madvise(p, len, MADV_PAGEOUT));
+	ASSERT_EQ(0, pb_stats(self->fd, &s0));
+	EXPECT_EQ(len, pb_pattern_diff(p, len, PB_F14_TAG));
+	ASSERT_EQ(0, pb_stats(self->fd, &s1));
+	if (pb_kmsg_has(kmsg, "bad pmd")) {
+		TH_LOG("the kernel cleared the PMD (\"bad pmd\"): 6.1's MADV_COLD bug");
+		EXPECT_EQ(1, s1.faults_pmd - s0.faults_pmd);
+	}
+	close(kmsg);
+	ASSERT_EQ(0, munmap(p, len));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 512));
+	EXPECT_EQ(0, pb_wait_inuse(self->fd, self->base.pages_inuse, 2, &s1.pages_inuse));
+	ASSERT_EQ(0, pb_alloc(self->fd, 512, 512, PALLOC_ALLOC_ZERO, &a));
+	p = pb_map(self->fd, a.offset, 512);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(len, pb_first_nonzero(p, len));
+	ASSERT_EQ(0, munmap(p, len));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 512));
+	EXPECT_TRUE(pb_check_ok());
+}
+
+/*
+ * STATS under ABI 2's number returns ABI 2's structure: the first 20
+ * fields, nothing written past them.
+ */
+TEST_F(pb, stats_abi2)
+{
+	unsigned char buf[sizeof(struct palloc_ioc_stats) + 8];
+	struct palloc_ioc_stats st;
+	size_t i;
+
+	memset(buf, 0xa5, sizeof(buf));
+	ASSERT_EQ(0, pb_ioctl(self->fd, PALLOC_IOC_STATS_V2, buf));
+	ASSERT_EQ(0, pb_stats(self->fd, &st));
+	EXPECT_EQ(0, memcmp(buf, &st, offsetof(struct palloc_ioc_stats, pages_inuse)));
+	for (i = PALLOC_STATS_V2_SIZE; i < sizeof(buf); i++)
+		EXPECT_EQ(0xa5, buf[i]) TH_LOG("byte %zu written", i);
+	EXPECT_EQ(20 * 8, PALLOC_STATS_V2_SIZE);
+	EXPECT_NE(PALLOC_IOC_STATS, PALLOC_IOC_STATS_V2);
 }
 
 /* --- close() racing ioctls on other threads --- */

@@ -289,8 +289,11 @@ static int pallocctl_info(struct pallocctl *pc)
 		       i->abi_version, i->page_size);
 		printf(",\"npages\":%llu,\"bytes\":%llu,\"mode\":\"%s\"",
 		       i->npages, i->npages * i->page_size, pallocctl_mode_name(i->mode));
-		printf(",\"alloc_flags\":%llu,\"scavenge_flags\":%llu}\n",
+		printf(",\"alloc_flags\":%llu,\"scavenge_flags\":%llu",
 		       i->alloc_flags, i->scavenge_flags);
+		printf(",\"struct_pages\":%s,\"huge_mappings\":%s,\"memmap_bytes\":%llu}\n",
+		       i->features & PALLOC_FEATURE_PAGES ? "true" : "false",
+		       i->features & PALLOC_FEATURE_HUGE ? "true" : "false", i->memmap_bytes);
 		return 0;
 	}
 	printf("abi_version: %llu%s\n", i->abi_version,
@@ -300,6 +303,12 @@ static int pallocctl_info(struct pallocctl *pc)
 	printf("mode: %s\n", pallocctl_mode_name(i->mode));
 	printf("alloc_flags: 0x%llx\n", i->alloc_flags);
 	printf("scavenge_flags: 0x%llx\n", i->scavenge_flags);
+	printf("struct_pages: %s\n", i->features & PALLOC_FEATURE_PAGES ?
+	       "yes (O_DIRECT, io_uring, vmsplice work on mappings)" : "no (PFN mappings)");
+	printf("huge_mappings: %s\n", i->features & PALLOC_FEATURE_HUGE ? "yes (2 MiB)" : "no");
+	if (i->npages)
+		printf("memmap_bytes: %llu (%.2f %% of the range)\n", i->memmap_bytes,
+		       100.0 * i->memmap_bytes / (i->npages * i->page_size));
 	return 0;
 }
 
@@ -735,6 +744,10 @@ static const struct {
 	PALLOCCTL_STAT(runs),
 	PALLOCCTL_STAT(runs_exported),
 	PALLOCCTL_STAT(pages_held),
+	PALLOCCTL_STAT(pages_quarantined),
+	PALLOCCTL_STAT(quarantined),
+	PALLOCCTL_STAT(faults_pte),
+	PALLOCCTL_STAT(faults_pmd),
 };
 
 static __u64 pallocctl_stat(const struct palloc_ioc_stats *st, size_t i)

@@ -54,7 +54,16 @@
  * exported drops the file's reference instead of failing with EBUSY;
  * PALLOC_IOC_EXPORT; PALLOC_ALLOC_WC; STATS runs, runs_exported, pages_held.
  */
-#define PALLOC_ABI_VERSION	2
+/*
+ * 3: mapped runs are made of struct pages where the kernel allows it (GUP:
+ * O_DIRECT, io_uring, vmsplice, process_vm_readv work on them); 2 MiB
+ * aligned parts of a reserved range map with PMDs; pages a pin still holds
+ * after their run is freed are quarantined; INFO features and
+ * memmap_bytes; STATS grew (pages_quarantined, quarantined, faults_pte,
+ * faults_pmd): PALLOC_IOC_STATS has a new number, and the ABI 2 number
+ * still returns the ABI 2 structure.
+ */
+#define PALLOC_ABI_VERSION	3
 #define PALLOC_IOC_MAGIC	0xB8
 
 /* How the physical range was obtained (palloc_ioc_info.mode, palloc_ioc_stats.mode). */
@@ -79,6 +88,16 @@
  */
 #define PALLOC_EXPORT_FD_FLAGS	(O_ACCMODE | O_CLOEXEC)
 
+/* palloc_ioc_info.features */
+/*
+ * Mappings are made of struct pages: get_user_pages() works on them, so
+ * O_DIRECT, io_uring reads and writes, vmsplice() and process_vm_readv()
+ * can use mapped runs (PFN mappings otherwise: those fail with EFAULT).
+ */
+#define PALLOC_FEATURE_PAGES	_BITULL(0)
+/* 2 MiB aligned parts of a mapping use 2 MiB page-table entries (PMDs). */
+#define PALLOC_FEATURE_HUGE	_BITULL(1)
+
 /* palloc_ioc_scavenge.flags */
 /* Also release free pages of nearly full (dense) chunks. */
 #define PALLOC_SCAVENGE_FORCE	_BITULL(0)
@@ -92,7 +111,11 @@
  * @mode: PALLOC_MODE_RESERVED or PALLOC_MODE_GRABBED
  * @alloc_flags: the palloc_ioc_alloc.flags bits the module knows
  * @scavenge_flags: the palloc_ioc_scavenge.flags bits the module knows
- * @reserved: zero
+ * @features: PALLOC_FEATURE_* bits (ABI 3; zero before)
+ * @memmap_bytes: bytes of struct page describing the range: the kernel
+ *	memory its page structures cost, sizeof(struct page) (64 bytes) per
+ *	4 KiB page, 1.6 %; 0 when mappings are made without struct pages
+ *	(ABI 3; zero before)
  */
 struct palloc_ioc_info {
 	__u64 abi_version;
@@ -101,7 +124,8 @@ struct palloc_ioc_info {
 	__u64 mode;
 	__u64 alloc_flags;
 	__u64 scavenge_flags;
-	__u64 reserved[2];
+	__u64 features;
+	__u64 memmap_bytes;
 };
 
 /**
@@ -177,6 +201,13 @@ struct palloc_ioc_scavenge {
  *	dma-heap node)
  * @pages_held: pages of runs that no file owns any more but that are still
  *	held: by a mapping, a dma-buf or an importer
+ * @pages_quarantined: pages of runs nobody holds any more that a pin
+ *	(O_DIRECT in flight, a pipe buffer from vmsplice(), an RDMA
+ *	registration, ...) still references: they go back to the allocator,
+ *	to be zeroed, when the last pin goes (ABI 3)
+ * @quarantined: ranges of such pages (ABI 3)
+ * @faults_pte: 4 KiB page-table entries made by faults, ever (ABI 3)
+ * @faults_pmd: 2 MiB page-table entries made by faults, ever (ABI 3)
  * @reserved: zero
  */
 struct palloc_ioc_stats {
@@ -198,8 +229,15 @@ struct palloc_ioc_stats {
 	__u64 runs;
 	__u64 runs_exported;
 	__u64 pages_held;
-	__u64 reserved[2];
+	__u64 pages_quarantined;
+	__u64 quarantined;
+	__u64 faults_pte;
+	__u64 faults_pmd;
+	__u64 reserved[8];
 };
+
+/* The ABI 2 size of struct palloc_ioc_stats: its first 20 fields. */
+#define PALLOC_STATS_V2_SIZE	(20 * sizeof(__u64))
 
 /**
  * struct palloc_ioc_export - a dma-buf of a run this file owns
@@ -303,6 +341,8 @@ struct palloc_ioc_export {
  * Return: 0, or -1 with errno EFAULT (bad pointer).
  */
 #define PALLOC_IOC_STATS	_IOR(PALLOC_IOC_MAGIC, 0x04, struct palloc_ioc_stats)
+/* ABI 2's STATS: the first PALLOC_STATS_V2_SIZE bytes of the structure. */
+#define PALLOC_IOC_STATS_V2	_IOC(_IOC_READ, PALLOC_IOC_MAGIC, 0x04, PALLOC_STATS_V2_SIZE)
 
 /**
  * DOC: PALLOC_IOC_EXPORT
