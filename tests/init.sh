@@ -155,7 +155,7 @@ pallocctl_checks() {
 		'grep -E -q "runs_exported:? +2$" /tmp/ctl.out && grep -E -q "pages_held:? +11$" /tmp/ctl.out'
 	check "the README's libpallocbits example runs" sh -c \
 		'dmabuf-example | grep -q "^2097152 bytes at offset 0x[0-9a-f]*: dma-buf fd [0-9]*$"'
-	check "pallocctl: --json info" sh -c 'pallocctl --json info | grep -q "\"abi_version\":2,"'
+	check "pallocctl: --json info" sh -c 'pallocctl --json info | grep -q "\"abi_version\":3,"'
 	check "pallocctl: --json errors" sh -c \
 		'pallocctl --json scavenge 0 2>/dev/null | grep -q "\"error\":\"EINVAL\""'
 	check "pallocctl: map from the counters without debugfs" sh -c \
