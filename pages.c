@@ -367,15 +367,13 @@ static void palloc_flush_local_tlb(void *unused)
 #endif
 
 /**
- * palloc_pages_flush_tlbs() - flush every CPU's TLB
- *
- * Called before the runs of a mapping that had 2 MiB entries go back (see
- * the 6.1 bug above); flush_tlb_all() is not exported, its per-CPU half is.
+ * palloc_pages_flush_tlbs() - flush every CPU's TLB, before a PMD-mapped mapping's runs go
  *
  * Context: Process context, interrupts enabled (waits for the IPIs).
  */
 void palloc_pages_flush_tlbs(void)
 {
+	/* See the 6.1 bug above; only flush_tlb_all()'s per-CPU half is exported. */
 #ifdef CONFIG_X86
 	on_each_cpu(palloc_flush_local_tlb, NULL, 1);
 #endif
