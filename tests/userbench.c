@@ -16,11 +16,18 @@
  * first touch of every 4 KiB page (one fault, which zeroes the huge page),
  * munmap().
  *
+ * And the TLB: random 8-byte reads over a 1 GiB run, mapped once with
+ * 2 MiB page-table entries and once with 4 KiB ones (MADV_NOHUGEPAGE on
+ * a second mapping of the same run), in the same boot; the module's fault
+ * counters show which entries each mapping got.
+ *
  * Output: lines "userbench: UBENCH <record>", turned into a table by
  * scripts/bench.sh:
  *   UBENCH run <npages> <iterations> <scavenged median ns> <dirty median ns>
  *	<pages known zero in the scavenged runs, %>
  *   UBENCH hugetlb <iterations> <median ns>   (or "UBENCH hugetlb none <why>")
+ *   UBENCH tlb <MiB> <reads> <seed> <2 MiB ns/read> <4 KiB ns/read> <PMD faults>
+ *	<4 KiB faults>   (or "UBENCH tlb none <why>")
  * Exit status 0, or 1 if the device cannot be used.
  */
 #include <errno.h>
@@ -160,6 +167,78 @@ static void ub_hugetlb(size_t ps, unsigned int iters)
 	free(ns);
 }
 
+#define UB_TLB_PAGES	(1UL << 18)	/* 1 GiB of 4 KiB pages */
+#define UB_TLB_READS	(1UL << 22)
+
+/* ns per read of @n random 8-byte words of [p, p + len), best of 3. */
+static double ub_random_reads(const char *p, size_t len, unsigned long n, __u64 seed)
+{
+	double best = 0;
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		__u64 x = seed, sum = 0, t0;
+		unsigned long i;
+
+		t0 = ub_now();
+		for (i = 0; i < n; i++) {
+			/* xorshift64 */
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			sum += *(const volatile __u64 *)(p + (x % (len / 8)) * 8);
+		}
+		t0 = ub_now() - t0;
+		if (!round || (double)t0 / n < best)
+			best = (double)t0 / n;
+		if (sum == 42)	/* keep the loads */
+			fputc(' ', stderr);
+	}
+	return best;
+}
+
+static void ub_tlb(int fd, size_t ps)
+{
+	struct palloc_ioc_stats s0, s1, s2;
+	struct pallocbits_buf buf, b4;
+	size_t len = UB_TLB_PAGES * ps, i;
+	__u64 seed = (__u64)ub_now() | 1;
+	double ns2m, ns4k;
+	int ret;
+
+	ret = pallocbits_alloc(fd, UB_TLB_PAGES, 512, 0, &buf);
+	if (ret) {
+		printf("userbench: UBENCH tlb none alloc-1GiB:%s\n", strerror(-ret));
+		return;
+	}
+	pallocbits_stats(fd, &s0);
+	if (pallocbits_map(fd, &buf, PROT_READ | PROT_WRITE)) {
+		printf("userbench: UBENCH tlb none mmap\n");
+		goto out_free;
+	}
+	for (i = 0; i < len; i += ps)
+		((volatile char *)buf.addr)[i] = (char)i;
+	pallocbits_stats(fd, &s1);
+	b4 = buf;
+	b4.addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)buf.offset);
+	if (b4.addr == MAP_FAILED || madvise(b4.addr, len, MADV_NOHUGEPAGE)) {
+		printf("userbench: UBENCH tlb none second-mapping\n");
+		goto out_free;
+	}
+	for (i = 0; i < len; i += ps)
+		(void)((volatile char *)b4.addr)[i];
+	pallocbits_stats(fd, &s2);
+	ns2m = ub_random_reads(buf.addr, len, UB_TLB_READS, seed);
+	ns4k = ub_random_reads(b4.addr, len, UB_TLB_READS, seed);
+	printf("userbench: UBENCH tlb %zu %lu %llu %.2f %.2f %llu %llu\n", len >> 20,
+	       UB_TLB_READS, (unsigned long long)seed, ns2m, ns4k,
+	       (unsigned long long)(s1.faults_pmd - s0.faults_pmd),
+	       (unsigned long long)(s2.faults_pte - s1.faults_pte));
+	munmap(b4.addr, len);
+out_free:
+	pallocbits_free(fd, &buf);
+}
+
 int main(void)
 {
 	static const struct { __u64 npages; unsigned int iters; } runs[] = {
@@ -181,6 +260,10 @@ int main(void)
 		if (runs[k].npages <= info.npages)
 			ret = ub_run(fd, runs[k].npages, runs[k].iters, ps, info.npages);
 	ub_hugetlb(ps, 60);
+	if (info.npages >= UB_TLB_PAGES)
+		ub_tlb(fd, ps);
+	else
+		printf("userbench: UBENCH tlb none range-smaller-than-1GiB\n");
 	close(fd);
 	return ret;
 }
