@@ -214,6 +214,44 @@ rmmod_while_open() {
 	check "the holder's pages are freed when it dies" test "$(stat_of pages_inuse)" = 0
 }
 
+# A process pins a page of a run (vmsplice into a pipe it keeps), then
+# frees the run and closes the device: the page is quarantined, and the
+# module must stay until the pin goes (unloading would free pages in use).
+rmmod_while_pinned() {
+	vmtest --pin-hold >/tmp/pinhold.log 2>&1 &
+	pinner=$!
+	n=0
+	while ! grep -q -e '^pinned' -e '^no pin' /tmp/pinhold.log && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	if grep -q '^no pin' /tmp/pinhold.log; then
+		check "no pin on PFN mappings: nothing quarantined ($(cat /tmp/pinhold.log))" \
+			grep -q " 0 pages quarantined in 0 ranges" $DBG/runs
+		wait "$pinner"
+		return
+	fi
+	check "a pinned page of a freed run is quarantined" \
+		grep -q " 1 pages quarantined in 1 ranges" $DBG/runs
+	if rmmod pallocbits 2>/dev/null; then
+		fail "rmmod while a page is pinned is refused"
+		kill -9 "$pinner"
+		wait "$pinner" 2>/dev/null
+		return
+	fi
+	check "rmmod while a page is pinned is refused" loaded
+	kill -9 "$pinner"
+	wait "$pinner" 2>/dev/null
+	n=0
+	while ! grep -q " 0 pages quarantined in 0 ranges" $DBG/runs && [ $n -lt 50 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	check "the pinned page comes back when its holder dies" \
+		grep -q " 0 pages quarantined in 0 ranges" $DBG/runs
+	check "nothing in use after the pin" test "$(stat_of pages_inuse)" = 0
+}
+
 pkill_holder() {
 	for pid in $(pidof pallocctl); do
 		kill -9 "$pid"
@@ -396,6 +434,7 @@ tests() {
 		tracepoint_checks
 		hibernation_refused
 		rmmod_while_open
+		rmmod_while_pinned
 		check "rmmod (reserved)" rmmod pallocbits
 		if grep -q pallocbits /proc/iomem; then
 			fail "the range is released on rmmod"
@@ -417,6 +456,7 @@ tests() {
 		after_vmtest grabbed
 		run_importer "grabbed mode"
 		grab_zone_check 0
+		rmmod_while_pinned
 		check "rmmod (self-grabbed)" rmmod pallocbits
 	else
 		fail "insmod self-grabbed size=$grab_size"

@@ -4073,6 +4073,93 @@ TEST_F(pb, pmd_madv_cold_pageout)
 }
 
 /*
+ * Which memtypes does PAT's list hold over [start, end)?  Bit 0: an entry
+ * of type @want covers all of it; bit 1: an entry of another type overlaps
+ * it; bit 2: any entry overlaps it.
+ */
+static int pb_pat_over(const char *list, __u64 start, __u64 end, const char *want)
+{
+	const char *line = list;
+	unsigned long long s, e;
+	char type[32];
+	int ret = 0;
+
+	for (; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %31s", &s, &e, type) != 3)
+			continue;
+		if (s >= end || e <= start)
+			continue;
+		ret |= 4;
+		if (strcmp(type, want))
+			ret |= 2;
+		else if (s <= start && e >= end)
+			ret |= 1;
+	}
+	return ret;
+}
+
+/*
+ * Cache types against x86 PAT (/sys/kernel/debug/x86/pat_memtype_list).
+ * Reserved mode: the range is reserved write-back (by memremap_pages() and
+ * memremap()), and every mapping path (4 KiB and 2 MiB faults of the
+ * device, a dma-buf's mmap()) looks that type up: after mapping and
+ * touching runs through each, the list has a write-back entry covering
+ * them and none of another type.  Grabbed mode: RAM's memtypes live in
+ * the pages' flags, not in this list: no entry overlaps the runs, write-back
+ * or write-combining (PALLOC_ALLOC_WC: set_memory_wc() on the direct map,
+ * pgprot_writecombine() on the mapping).
+ */
+TEST_F(pb, pat_memtypes)
+{
+	struct pallocbits_buf db = { 0 };
+	struct palloc_ioc_alloc a, b;
+	char *list, *p, *q;
+	void *d = NULL;
+	int dfd, over;
+
+	list = pb_pat_list();
+	ASSERT_NE(NULL, list) TH_LOG("no /sys/kernel/debug/x86/pat_memtype_list");
+	free(list);
+	ASSERT_EQ(0, pb_alloc(self->fd, 512, 512, 0, &a));
+	p = pb_map(self->fd, a.offset, 512);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0x11, 512 * self->ps);
+	ASSERT_EQ(0, pb_alloc(self->fd, 4, 0,
+			      self->info.mode == PALLOC_MODE_GRABBED ? PALLOC_ALLOC_WC : 0, &b));
+	db.offset = b.offset;
+	db.npages = 4;
+	db.len = 4 * self->ps;
+	dfd = pallocbits_export(self->fd, &db, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dfd) TH_LOG("export: %s", strerror(-dfd));
+	ASSERT_EQ(0, pallocbits_dmabuf_map(dfd, 4 * self->ps, PROT_READ | PROT_WRITE, &d));
+	memset(d, 0x22, 4 * self->ps);
+	q = pb_map(self->fd, b.offset, 4);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(0x22, q[3 * self->ps]);
+
+	list = pb_pat_list();
+	ASSERT_NE(NULL, list);
+	over = pb_pat_over(list, a.phys, a.phys + 512 * self->ps, "write-back");
+	if (self->info.mode == PALLOC_MODE_RESERVED) {
+		EXPECT_EQ(1, over & 3) TH_LOG("PAT over the 2 MiB run: %#x", over);
+		over = pb_pat_over(list, b.phys, b.phys + 4 * self->ps, "write-back");
+		EXPECT_EQ(1, over & 3) TH_LOG("PAT over the dma-buf run: %#x", over);
+	} else {
+		EXPECT_EQ(0, over) TH_LOG("PAT over grabbed RAM: %#x", over);
+		over = pb_pat_over(list, b.phys, b.phys + 4 * self->ps, "write-combining");
+		EXPECT_EQ(0, over) TH_LOG("PAT over the WC run: %#x", over);
+	}
+	free(list);
+	munmap(q, 4 * self->ps);
+	munmap(d, 4 * self->ps);
+	close(dfd);
+	munmap(p, 512 * self->ps);
+	EXPECT_EQ(0, pb_free(self->fd, b.offset, 4));
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, 512));
+	EXPECT_TRUE(pb_check_ok());
+}
+
+/*
  * STATS under ABI 2's number returns ABI 2's structure: the first 20
  * fields, nothing written past them.
  */
@@ -7266,10 +7353,49 @@ static bool pb_listed(const char *only, const char *fixture, const char *test)
  * PB_ONLY=FIXTURE.TEST[,...] runs only those tests (the 6.1 harness has no
  * test filter of its own): drop the others from the harness's lists.
  */
+/*
+ * vmtest --pin-hold: for tests/init.sh.  Allocate a run, map it, splice
+ * one page of it into a pipe this process keeps (a pin), unmap, free and
+ * close the device, print "pinned" and wait to be killed: the module must
+ * stay loaded while the page is quarantined.  With PFN mappings the splice
+ * fails: print "no pin: <error>" and exit.
+ */
+static int pb_pin_hold(void)
+{
+	struct palloc_ioc_alloc a;
+	struct iovec iov;
+	int fd, pfd[2];
+	char *p;
+
+	fd = pb_open();
+	if (fd < 0 || pb_alloc(fd, 4, 0, 0, &a) || pipe(pfd))
+		return 2;
+	p = pb_map(fd, a.offset, 4);
+	if (p == MAP_FAILED)
+		return 2;
+	memset(p, 0x77, 4 * pb_page_size());
+	iov = (struct iovec){ .iov_base = p + pb_page_size(), .iov_len = pb_page_size() };
+	if (vmsplice(pfd[1], &iov, 1, 0) != (ssize_t)pb_page_size()) {
+		printf("no pin: %s\n", strerror(errno));
+		return 0;
+	}
+	munmap(p, 4 * pb_page_size());
+	if (pb_free(fd, a.offset, 4))
+		return 2;
+	close(fd);
+	printf("pinned\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	const char *only = getenv("PB_ONLY");
 	struct __fixture_metadata *f;
+
+	if (argc == 2 && !strcmp(argv[1], "--pin-hold"))
+		return pb_pin_hold();
 
 	for (f = only ? __fixture_list : NULL; f; f = f->next) {
 		struct __test_metadata *t, *next, *head = NULL, *tail = NULL;
