@@ -302,7 +302,11 @@ struct palloc_ioc_export {
  * run that is still mapped or exported succeeds and frees nothing yet: the
  * mapping keeps working, the dma-buf stays valid, and STATS counts the run
  * in @pages_held until the last holder is gone.  A part of a run can only
- * be freed while the file is the run's only holder.
+ * be freed while the file is the run's only holder.  Pages a pin still
+ * references when the last holder goes (O_DIRECT in flight, a pipe buffer
+ * from vmsplice(), a driver's get_user_pages()) are quarantined: counted in
+ * STATS @pages_quarantined, listed in debugfs "runs", and back in the
+ * allocator, to be zeroed, when the pin goes.
  *
  * Context: Process context.
  * Return: 0, or -1 with errno
@@ -387,34 +391,71 @@ struct palloc_ioc_export {
 /**
  * DOC: What a process sees
  *
- * A mapping is a shared mapping of the run's physical pages (VM_IO |
- * VM_PFNMAP, each page mapped on first access): loads and stores work, and
- * so does everything that makes the kernel copy to or from it like any
- * other memory (read() into it, write() from it, ioctl argument structures
- * in it).  It has no page structures to pin, so what must pin user pages
- * refuses it:
+ * A mapping is a shared mapping of the run's physical pages, each page
+ * mapped on first access.  How depends on the module (INFO's @features):
  *
- *  * O_DIRECT read() or write() with the buffer in a mapping: EFAULT,
- *    nothing transferred.  On a block device, a buffer that starts in
- *    ordinary memory and runs into a mapping is transferred whole: the
- *    ordinary part directly, the rest through the page cache.
- *  * vmsplice() of a mapping into a pipe: EFAULT, nothing queued;
- *    vmsplice() from a pipe into a mapping copies, and works.
- *  * io_uring fixed buffers (IORING_REGISTER_BUFFERS) in a mapping: EFAULT.
- *  * process_vm_readv() and process_vm_writev() with a mapping as the
- *    remote buffer: EFAULT; as the local buffer they work.
- *  * /proc/PID/mem read and write, ptrace(PTRACE_PEEKDATA/POKEDATA) at a
- *    mapping: EIO.  Debuggers cannot read a mapping.
+ *  * PALLOC_FEATURE_PAGES: the pages have struct pages (ZONE_DEVICE pages
+ *    of a reserved range, the kernel's own RAM pages in grabbed mode), so
+ *    what pins user pages works on a mapping as on any memory: O_DIRECT
+ *    read() and write(), io_uring reads and writes (IORING_OP_READ/WRITE,
+ *    with O_DIRECT too), vmsplice() into a pipe, process_vm_readv() and
+ *    process_vm_writev() of another process's mapping, /proc/PID/mem and
+ *    ptrace(PTRACE_PEEKDATA/POKEDATA), drivers that take a user pointer.
+ *    A page pinned this way is not reused while the pin is held, even
+ *    after munmap(), FREE and close(): STATS @pages_quarantined counts it,
+ *    and it goes back to the allocator, to be zeroed before reuse, when the
+ *    pin goes.  While any page is quarantined the module cannot be unloaded.
+ *  * PALLOC_FEATURE_HUGE: besides, the 2 MiB-aligned parts of a mapping of a
+ *    reserved range use 2 MiB page-table entries (one fault and one TLB
+ *    entry per 2 MiB): where the run's physical address and the virtual
+ *    address are congruent modulo 2 MiB, which mmap() arranges for mappings
+ *    of 2 MiB or more without an address hint (MAP_FIXED and hints are
+ *    honoured as given).  MADV_NOHUGEPAGE before the first access keeps a
+ *    mapping at 4 KiB entries.  A dma-buf's mmap() uses 4 KiB entries.
+ *  * Neither (struct_pages=0, a kernel without ZONE_DEVICE, or a reserved
+ *    range not 2 MiB aligned): a PFN mapping (VM_IO | VM_PFNMAP).  Loads and
+ *    stores work, and so does everything that makes the kernel copy to or
+ *    from it (read() into it, write() from it, ioctl argument structures in
+ *    it), but what pins user pages refuses it: O_DIRECT and io_uring reads
+ *    and writes fail with EFAULT, nothing transferred (on a block device, a
+ *    buffer that starts in ordinary memory and runs into a mapping is
+ *    transferred whole, the ordinary part directly, the rest through the
+ *    page cache); vmsplice() into a pipe EFAULT, nothing queued;
+ *    process_vm_readv()/writev() with a mapping as the remote buffer EFAULT;
+ *    /proc/PID/mem and PTRACE_PEEKDATA/POKEDATA EIO.
+ *
+ * Either way:
+ *
+ *  * io_uring fixed buffers (IORING_REGISTER_BUFFERS) in a mapping fail:
+ *    EOPNOTSUPP with struct pages (6.1's io_pin_pages() pins them, then
+ *    refuses file-backed memory other than shmem and hugetlbfs, device-dax
+ *    included, and unpins: nothing stays pinned), EFAULT without.
+ *  * RDMA memory registration and other long-term pins (FOLL_LONGTERM)
+ *    work with struct pages in reserved mode; in grabbed mode with
+ *    grab_movable=1 the kernel would migrate ZONE_MOVABLE pages first,
+ *    which it cannot do with these, so they fail there.
+ *  * vmsplice() from a pipe into a mapping copies, and works.
  *  * futex() on a word in a mapping: without FUTEX_PRIVATE_FLAG, EFAULT
- *    (wait and wake); private futexes work.  Process-shared mutexes,
+ *    (wait and wake: a shared futex's key needs a page of a file or of
+ *    anonymous memory); private futexes work.  Process-shared mutexes,
  *    condition variables and semaphores cannot sleep on a word in a
  *    mapping: do not put them there.
  *
- * madvise(): MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_COLD,
- * MADV_PAGEOUT, MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_DOFORK and
- * MADV_WIPEONFORK fail with EINVAL, MADV_REMOVE with ENODEV, MADV_HWPOISON
- * and MADV_SOFT_OFFLINE with EFAULT: nothing is dropped, the pages stay
- * mapped with their data, and the mapping keeps holding its runs.  The hints (MADV_NORMAL,
+ * madvise() with struct pages: MADV_DONTNEED and MADV_DONTNEED_LOCKED drop
+ * the page-table entries and the next access maps the same pages again
+ * (nothing is lost, the mapping keeps holding its runs); MADV_COLD,
+ * MADV_PAGEOUT, MADV_POPULATE_READ and MADV_POPULATE_WRITE succeed and
+ * change nothing but page tables; MADV_DOFORK succeeds, and fork() then
+ * gives the child the mapping too.  6.1's MADV_COLD and MADV_PAGEOUT clear
+ * a 2 MiB entry as a "bad pmd" (logged by the kernel; device-dax is hit
+ * the same way): the data stays and the next access maps it again, and the
+ * module flushes every TLB before the mapping's runs go.  MADV_HWPOISON
+ * and MADV_SOFT_OFFLINE (CAP_SYS_ADMIN) inject memory errors into pages of
+ * the pool: do not.  Without struct pages: MADV_DONTNEED,
+ * MADV_DONTNEED_LOCKED, MADV_COLD, MADV_PAGEOUT, MADV_POPULATE_READ,
+ * MADV_POPULATE_WRITE and MADV_DOFORK fail with EINVAL, MADV_HWPOISON and
+ * MADV_SOFT_OFFLINE with EFAULT.  Either way MADV_FREE and MADV_WIPEONFORK
+ * fail with EINVAL, MADV_REMOVE with ENODEV, and the hints (MADV_NORMAL,
  * MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTFORK,
  * MADV_KEEPONFORK, MADV_DONTDUMP, MADV_[NO]HUGEPAGE, MADV_[UN]MERGEABLE)
  * succeed.  mlock(), munlock() and MAP_LOCKED succeed.  msync() with
@@ -422,7 +463,7 @@ struct palloc_ioc_export {
  * and MS_INVALIDATE succeed.
  *
  * fork(): the child does not get the mapping (an access at its address is
- * SIGSEGV, and MADV_DOFORK cannot change that), but it shares the open file:
+ * SIGSEGV; with PFN mappings MADV_DOFORK cannot change that), but it shares the open file:
  * it may mmap() the run itself and then sees the same pages.  Its exit, or
  * its close() of the file, frees nothing while the parent holds the file.
  *
@@ -443,12 +484,14 @@ struct palloc_ioc_export {
  * (EACCES: mmap() needs a file open for reading).
  *
  * /proc/PID/maps shows a mapping with the device's path and the run's
- * offset; smaps shows Rss 0 kB (the pages do not count as the process's
- * memory) and VmFlags io, dc (not copied on fork), de (not expandable), dd
- * (not in core dumps) and pf.  /proc/PID/pagemap shows its pages as not
- * present, without a frame number, even to CAP_SYS_ADMIN: the physical
- * address is only in &palloc_ioc_alloc.phys (for a file opened with
- * CAP_SYS_ADMIN).
+ * offset; smaps shows VmFlags dc (not copied on fork), de (not
+ * expandable), dd (not in core dumps), and mm (mixed map: struct pages; hg
+ * too with 2 MiB entries) or io and pf (PFN map).  Its Rss counts grabbed
+ * RAM pages mapped; ZONE_DEVICE pages and PFNs do not count as the
+ * process's memory (Rss 0 kB).  /proc/PID/pagemap shows pages with struct
+ * pages as present, with their frame number for CAP_SYS_ADMIN (it matches
+ * &palloc_ioc_alloc.phys); PFN mappings as not present, without a frame
+ * number, even to CAP_SYS_ADMIN.
  *
  * The device file itself: read(), write(), pread(), pwrite(), fsync(),
  * ftruncate() and splice() from it fail with EINVAL, fallocate() with
