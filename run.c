@@ -390,7 +390,11 @@ static int palloc_runs_show(struct seq_file *m, void *v)
 		   kref_read(&run->ref), run->owned ? "yes" : "no", run->owner_pid,
 		   run->owner_comm, atomic_read(&run->maps));
 	mutex_lock(&run->lock);
-	seq_printf(m, " dmabuf %s vmaps %u\n", run->dmabuf ? "yes" : "no", run->vmaps);
+	seq_printf(m, " dmabuf %s vmaps %u", run->dmabuf ? "yes" : "no", run->vmaps);
+	mutex_unlock(&run->lock);
+	/* Pages someone has pinned (e.g. O_DIRECT in flight): they outlive a free. */
+	seq_printf(m, " pinned %llu\n", palloc_pages_pinned(pd, run->start, run->npages));
+	mutex_lock(&run->lock);
 	list_for_each_entry(a, &run->attachments, node)
 		seq_printf(m, "  attachment %s %s segments %u%s\n", dev_driver_string(a->dev),
 			   dev_name(a->dev), a->sgt.orig_nents,

@@ -3557,6 +3557,15 @@ TEST_F(pb, pin_outlives_free)
 		return;
 	}
 	ASSERT_EQ((ssize_t)pin, vmsplice(pfd[1], &iov, 1, 0)) TH_LOG("%s", strerror(errno));
+	/* debugfs counts the live run's pinned pages. */
+	text = pb_read_debugfs("runs", NULL);
+	ASSERT_NE(NULL, text);
+	snprintf(want, sizeof(want), "run offset 0x%llx pages 8 ", (unsigned long long)a.offset);
+	q = strstr(text, want);
+	ASSERT_NE(NULL, q) TH_LOG("no \"%s\" in runs:\n%s", want, text);
+	q[strcspn(q, "\n")] = '\0';
+	EXPECT_NE(NULL, strstr(q, " pinned 2")) TH_LOG("%s", q);
+	free(text);
 	ASSERT_EQ(0, munmap(p, len));
 	EXPECT_EQ(0, pb_free(self->fd, a.offset, 8));
 
