@@ -25,8 +25,10 @@
  *    make either of order-0 RAM pages it holds.
  *
  *  - PALLOC_MAP_PFN (reserved mode without ZONE_DEVICE, a range that is not
- *    2 MiB aligned, or struct_pages=0): VM_PFNMAP entries, as before, which
- *    GUP refuses (O_DIRECT and friends fail with EFAULT).
+ *    2 MiB aligned, or struct_pages=0; a grabbed range in ZONE_MOVABLE,
+ *    whose pages 6.1 would try forever to migrate before a long-term pin):
+ *    VM_PFNMAP entries, as before, which GUP refuses (O_DIRECT and friends
+ *    fail with EFAULT).
  *
  * A 6.1 bug around 2 MiB entries, shared with device-dax: MADV_COLD and
  * MADV_PAGEOUT walk the page tables with a pmd_entry that knows
@@ -182,6 +184,16 @@ int palloc_pages_init(struct palloc_dev *pd, bool want_pages, bool want_huge)
 	INIT_DELAYED_WORK(&pd->qwork, palloc_quarantine_work);
 	pd->map_mode = PALLOC_MAP_PFN;
 	if (pd->backing.mode == PALLOC_MODE_GRABBED) {
+		/*
+		 * A long-term pin (io_uring buffers, RDMA) of a ZONE_MOVABLE
+		 * page makes 6.1's GUP migrate it first; ours are not on the
+		 * LRU, and __gup_longterm_locked() retries forever (until the
+		 * caller is killed).  Better a clean EFAULT: PFN mappings.
+		 */
+		if (page_zonenum(pfn_to_page(PHYS_PFN(pd->backing.base))) == ZONE_MOVABLE) {
+			pr_info("grabbed range is in ZONE_MOVABLE: PFN mappings, no GUP\n");
+			return 0;
+		}
 		pd->map_mode = PALLOC_MAP_RAM;
 		pd->memmap_bytes = pd->backing.npages * sizeof(struct page);
 		return 0;

@@ -478,6 +478,8 @@ tests() {
 	bad_insmod "size 0" base="$base" size=0
 	bad_insmod "goal_percent 101" base="$base" size="$size" goal_percent=101
 	bad_insmod "budget_percent 0" base="$base" size="$size" budget_percent=0
+	bad_insmod "struct_pages=maybe" base="$base" size="$size" struct_pages=maybe
+	bad_insmod "huge_mappings=2" base="$base" size="$size" huge_mappings=2
 	# Not reserved memory (finding 5): a hole above RAM, and a device's BAR.
 	bad_insmod "a range with no memory behind it" base=0x100000000 size=0x400000
 	bar=$(sed -n 's/^ *\([0-9a-f]*\)-[0-9a-f]* : 0000:00:02\.0$/\1/p' /proc/iomem | head -n 1)
@@ -551,6 +553,10 @@ grab_zone_check() {
 	else
 		check "grab_movable=1: grabbed pfn $gpfn is in ZONE_MOVABLE ($mstart)" \
 			test "$gpfn" -ge "$mstart"
+		# 6.1 would retry migrating such pages before a long-term pin
+		# forever: they are mapped as PFNs (pages.c).
+		check "grab_movable=1: ZONE_MOVABLE pages are mapped as PFNs" \
+			grep -q "^# mappings pfn, " $DBG/runs
 	fi
 }
 

@@ -412,8 +412,9 @@ struct palloc_ioc_export {
  *    of 2 MiB or more without an address hint (MAP_FIXED and hints are
  *    honoured as given).  MADV_NOHUGEPAGE before the first access keeps a
  *    mapping at 4 KiB entries.  A dma-buf's mmap() uses 4 KiB entries.
- *  * Neither (struct_pages=0, a kernel without ZONE_DEVICE, or a reserved
- *    range not 2 MiB aligned): a PFN mapping (VM_IO | VM_PFNMAP).  Loads and
+ *  * Neither (struct_pages=0, a kernel without ZONE_DEVICE, a reserved
+ *    range not 2 MiB aligned, a grabbed range in ZONE_MOVABLE): a PFN
+ *    mapping (VM_IO | VM_PFNMAP).  Loads and
  *    stores work, and so does everything that makes the kernel copy to or
  *    from it (read() into it, write() from it, ioctl argument structures in
  *    it), but what pins user pages refuses it: O_DIRECT and io_uring reads
@@ -430,10 +431,10 @@ struct palloc_ioc_export {
  *    EOPNOTSUPP with struct pages (6.1's io_pin_pages() pins them, then
  *    refuses file-backed memory other than shmem and hugetlbfs, device-dax
  *    included, and unpins: nothing stays pinned), EFAULT without.
- *  * RDMA memory registration and other long-term pins (FOLL_LONGTERM)
- *    work with struct pages in reserved mode; in grabbed mode with
- *    grab_movable=1 the kernel would migrate ZONE_MOVABLE pages first,
- *    which it cannot do with these, so they fail there.
+ *  * Long-term pins (FOLL_LONGTERM: RDMA memory registration, VFIO) get
+ *    struct pages outside ZONE_MOVABLE.  A grabbed range that landed in
+ *    ZONE_MOVABLE (grab_movable=1) is mapped with PFNs: 6.1 would try
+ *    forever to migrate such pages before pinning them long-term.
  *  * vmsplice() from a pipe into a mapping copies, and works.
  *  * futex() on a word in a mapping: without FUTEX_PRIVATE_FLAG, EFAULT
  *    (wait and wake: a shared futex's key needs a page of a file or of
