@@ -464,6 +464,9 @@ tests() {
 	if insmod $KO size="$grab_size" grab_movable=1; then
 		pass "insmod self-grabbed size=$grab_size grab_movable=1"
 		grab_zone_check 1
+		# A long-term pin (IORING_REGISTER_BUFFERS) fails cleanly there.
+		PB_ONLY=pb.info,pb.io_uring_register_mapping,pb.o_direct_read_into_mapping \
+			run_vmtest movable "" "$grab_size" pfn
 		check "rmmod (self-grabbed, grab_movable=1)" rmmod pallocbits
 	else
 		fail "insmod self-grabbed size=$grab_size grab_movable=1"

@@ -3875,8 +3875,11 @@ TEST_F(pb, pmd_mapping)
 	struct palloc_ioc_stats s0, s1;
 	struct palloc_ioc_alloc a;
 	struct iovec local, remote;
-	char *p, *q, *area, *buf;
+	char *p, *q, *area, *buf, *text;
+	unsigned char vec[1024];
+	int pm, refs;
 	long faults;
+	__u64 e;
 
 	ASSERT_EQ(0, pb_alloc(self->fd, 1024, 512, 0, &a));
 	ASSERT_NE(0, a.phys);
@@ -3917,6 +3920,36 @@ TEST_F(pb, pmd_mapping)
 		close(pfd[0]);
 		close(pfd[1]);
 	}
+
+	/*
+	 * The kernel's page-table walkers over the PMDs: smaps, numa_maps,
+	 * pagemap (present, frame numbers), mincore, clear_refs (young bits,
+	 * and soft-dirty, which write-protects the PMDs: the next store
+	 * faults through huge_fault again).  Nothing may change but that.
+	 */
+	text = pb_slurp("/proc/self/smaps");
+	ASSERT_NE(NULL, text);
+	free(text);
+	free(pb_slurp("/proc/self/numa_maps"));
+	pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, pm);
+	ASSERT_EQ(8, pread(pm, &e, 8, (off_t)((uintptr_t)(p + 513 * self->ps) / self->ps * 8)));
+	close(pm);
+	if (pb_pages(self)) {
+		EXPECT_TRUE(e >> 63) TH_LOG("pagemap %#llx", (unsigned long long)e);
+		EXPECT_EQ(a.phys / self->ps + 513, e & ((1ULL << 55) - 1));
+	}
+	EXPECT_EQ(0, mincore(p, len, vec));
+	EXPECT_EQ(1, vec[0] & 1);
+	EXPECT_EQ(1, vec[1023] & 1);
+	refs = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, refs);
+	EXPECT_EQ(1, write(refs, "1", 1));
+	EXPECT_EQ(1, write(refs, "4", 1)) TH_LOG("clear_refs 4: %s", strerror(errno));
+	close(refs);
+	p[600 * self->ps + 8] ^= 0x5a;
+	p[600 * self->ps + 8] ^= 0x5a;
+	EXPECT_EQ(len, pb_pattern_diff(p, len, PB_F14_TAG));
 
 	/* The same run with 4 KiB entries: MADV_NOHUGEPAGE before any access. */
 	q = pb_map(self->fd, a.offset, 1024);
