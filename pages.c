@@ -391,10 +391,16 @@ void palloc_pages_flush_tlbs(void)
 #endif
 }
 
-/* Does anyone but the module hold a reference to the range's page @i? */
+/*
+ * Does anyone but the module and the page tables mapping it hold a
+ * reference to the range's page @i?  Each mapping of a grabbed RAM page
+ * holds one reference with its map count; devmap entries hold neither.
+ */
 static bool palloc_page_pinned(struct palloc_dev *pd, u64 i)
 {
-	return page_ref_count(pfn_to_page(PHYS_PFN(pd->backing.base) + i)) > 1;
+	struct page *page = pfn_to_page(PHYS_PFN(pd->backing.base) + i);
+
+	return page_ref_count(page) > 1 + page_mapcount(page);
 }
 
 /* Pages nobody holds: back to the heap (dirty), write-back again first. */
