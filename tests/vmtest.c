@@ -3940,8 +3940,11 @@ TEST_F(pb, pmd_mapping)
 		EXPECT_EQ(a.phys / self->ps + 513, e & ((1ULL << 55) - 1));
 	}
 	EXPECT_EQ(0, mincore(p, len, vec));
-	EXPECT_EQ(1, vec[0] & 1);
-	EXPECT_EQ(1, vec[1023] & 1);
+	if (pb_pages(self)) {
+		/* mincore() does not walk PFN maps: it looks in a page cache. */
+		EXPECT_EQ(1, vec[0] & 1);
+		EXPECT_EQ(1, vec[1023] & 1);
+	}
 	refs = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, refs);
 	EXPECT_EQ(1, write(refs, "1", 1));
@@ -3954,7 +3957,9 @@ TEST_F(pb, pmd_mapping)
 	/* The same run with 4 KiB entries: MADV_NOHUGEPAGE before any access. */
 	q = pb_map(self->fd, a.offset, 1024);
 	ASSERT_NE(MAP_FAILED, q);
-	EXPECT_EQ(0, madvise(q, len, MADV_NOHUGEPAGE));
+	/* A kernel without THP (PREEMPT_RT) knows no such advice: 4 KiB anyway. */
+	if (!madvise(q, 0, MADV_NOHUGEPAGE))
+		EXPECT_EQ(0, madvise(q, len, MADV_NOHUGEPAGE));
 	ASSERT_EQ(0, pb_stats(self->fd, &s0));
 	faults = pb_touch(q, len, self->ps);
 	ASSERT_EQ(0, pb_stats(self->fd, &s1));
@@ -6142,7 +6147,7 @@ static int pb_fuzz_badcmd(struct pb_fuzz *z)
 {
 	static const unsigned long known[] = {
 		PALLOC_IOC_INFO, PALLOC_IOC_ALLOC, PALLOC_IOC_FREE, PALLOC_IOC_SCAVENGE,
-		PALLOC_IOC_STATS,
+		PALLOC_IOC_STATS, PALLOC_IOC_STATS_V2, PALLOC_IOC_EXPORT,
 	};
 	static const unsigned int magics[] = { 'p', PALLOC_IOC_MAGIC - 1, PALLOC_IOC_MAGIC + 1 };
 	unsigned int s = pb_fuzz_below(z, PB_FUZZ_SLOTS), k;
