@@ -167,8 +167,8 @@ static void ub_hugetlb(size_t ps, unsigned int iters)
 	free(ns);
 }
 
-#define UB_TLB_PAGES	(1UL << 18)	/* 1 GiB of 4 KiB pages */
-#define UB_TLB_READS	(1UL << 22)
+#define UB_TLB_PAGES	262144UL	/* 1 GiB of 4 KiB pages */
+#define UB_TLB_READS	4194304UL
 
 /* ns per read of @n random 8-byte words of [p, p + len), best of 3. */
 static double ub_random_reads(const char *p, size_t len, unsigned long n, __u64 seed)
@@ -186,7 +186,8 @@ static double ub_random_reads(const char *p, size_t len, unsigned long n, __u64 
 			x ^= x << 13;
 			x ^= x >> 7;
 			x ^= x << 17;
-			sum += *(const volatile __u64 *)(p + (x % (len / 8)) * 8);
+			sum += __atomic_load_n((const __u64 *)(p + (x % (len / 8)) * 8),
+					       __ATOMIC_RELAXED);
 		}
 		t0 = ub_now() - t0;
 		if (!round || (double)t0 / n < best)
@@ -217,7 +218,7 @@ static void ub_tlb(int fd, size_t ps)
 		goto out_free;
 	}
 	for (i = 0; i < len; i += ps)
-		((volatile char *)buf.addr)[i] = (char)i;
+		__atomic_store_n((char *)buf.addr + i, (char)i, __ATOMIC_RELAXED);
 	pallocbits_stats(fd, &s1);
 	b4 = buf;
 	b4.addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)buf.offset);
@@ -226,7 +227,7 @@ static void ub_tlb(int fd, size_t ps)
 		goto out_free;
 	}
 	for (i = 0; i < len; i += ps)
-		(void)((volatile char *)b4.addr)[i];
+		(void)__atomic_load_n((char *)b4.addr + i, __ATOMIC_RELAXED);
 	pallocbits_stats(fd, &s2);
 	ns2m = ub_random_reads(buf.addr, len, UB_TLB_READS, seed);
 	ns4k = ub_random_reads(b4.addr, len, UB_TLB_READS, seed);
