@@ -258,15 +258,15 @@ END {
 			print "\nMAP_HUGETLB: " hugewhy
 	}
 	if (tlb != "") {
-		split(tlb, t, " ")
-		print "\n### (e) TLB reach: random 8-byte reads over one " t[3] " MiB run, 2 MiB versus 4 KiB entries (VM, TCG)\n"
-		print "| mapping | ns per read (best of 3 x " t[4] " reads, seed " t[5] ") | faults to map it |"
+		split(tlb, tv, " ")
+		print "\n### (e) TLB reach: random 8-byte reads over one " tv[3] " MiB run, 2 MiB versus 4 KiB entries (VM, TCG)\n"
+		print "| mapping | ns per read (best of 3 x " tv[4] " reads, seed " tv[5] ") | faults to map it |"
 		print "|---|---:|---:|"
-		printf("| 2 MiB entries (huge_fault) | %s | %s PMD |\n", t[6], t[8])
-		printf("| 4 KiB entries (MADV_NOHUGEPAGE) | %s | %s PTE |\n", t[7], t[9])
+		printf("| 2 MiB entries (huge_fault) | %s | %s PMD |\n", tv[6], tv[8])
+		printf("| 4 KiB entries (MADV_NOHUGEPAGE) | %s | %s PTE |\n", tv[7], tv[9])
 		printf("\n4 KiB / 2 MiB: %.2f (same run, same boot, same addresses read). Under TCG a guest TLB miss " \
 			"is QEMU's soft-TLB refill plus the guest page walk, so this ratio is not a hardware figure.\n",
-			t[7] / t[6])
+			tv[7] / tv[6])
 	} else if (tlbwhy != "")
 		print "\nTLB benchmark not run: " tlbwhy
 
