@@ -515,7 +515,6 @@ static vm_fault_t palloc_vm_huge_fault(struct vm_fault *vmf, enum page_entry_siz
 	struct vm_area_struct *vma = vmf->vma;
 	struct palloc_map *m = vma->vm_private_data;
 	struct palloc_file *pf = vma->vm_file->private_data;
-
 	vm_fault_t ret;
 
 	if (pe_size != PE_SIZE_PMD)

@@ -2,8 +2,8 @@
 /*
  * pallocbits module: parameters, and wiring the layers together.
  *
- * Init order: range -> heap -> struct pages -> debugfs -> misc device (last, once all it
- * serves is ready); exit in reverse.
+ * Init order: range -> heap -> struct pages -> debugfs -> misc device
+ * (last, once all it serves is ready); exit in reverse.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

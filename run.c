@@ -213,7 +213,8 @@ void palloc_run_add(struct palloc_run *run)
  * @run: the run
  *
  * The last reference frees the run's pages (dirty, to be zeroed before
- * they are handed out again).
+ * they are handed out again), but quarantines those a pin still holds
+ * until it goes (pages.c).
  *
  * Context: Process context, may sleep.
  */
