@@ -611,6 +611,7 @@ struct palloc_heap *palloc_heap_create(u64 npages, palloc_release_t release, voi
 	spin_lock_init(&h->lock);
 	mutex_init(&h->scav_mutex);
 	mutex_init(&h->resv_mutex);
+	mutex_init(&h->grow_mutex);
 	xa_init(&h->cache_blocks);
 	init_waitqueue_head(&h->inflight_wq);
 	atomic_set(&h->alloc_waiters, 0);
@@ -704,6 +705,7 @@ void palloc_heap_destroy(struct palloc_heap *h)
 		kvfree(h->sum[l]);
 	kvfree(h->leaf);
 	kvfree(h->chunks);
+	mutex_destroy(&h->grow_mutex);
 	mutex_destroy(&h->resv_mutex);
 	mutex_destroy(&h->scav_mutex);
 	kfree(h);
@@ -1020,6 +1022,215 @@ static int palloc_wait_inflight(struct palloc_heap *h)
 	return ret ? -EINTR : 0;
 }
 
+/* ---- The elastic heap: chunks handed back to the kernel and grown back ---- */
+
+/* Windows an allocation tries to grow before it gives up with -ENOMEM. */
+#define PALLOC_GROW_TRIES	4
+
+/* Is the chunk absent: every page allocated and scavenged at once? */
+static bool palloc_chunk_absent(const struct palloc_data *d)
+{
+	return palloc_bits_popcnt_range(&d->alloc, 0, PALLOC_CHUNK_PAGES) == PALLOC_CHUNK_PAGES &&
+	       palloc_bits_popcnt_range(&d->scav, 0, PALLOC_CHUNK_PAGES) == PALLOC_CHUNK_PAGES;
+}
+
+/* Is the chunk present, and wholly free? */
+static bool palloc_chunk_free(const struct palloc_data *d)
+{
+	return !palloc_bits_popcnt_range(&d->alloc, 0, PALLOC_CHUNK_PAGES);
+}
+
+/**
+ * palloc_heap_set_elastic() - let the heap give chunks back and grow them back
+ * @h: the heap
+ * @ops: the callbacks, NULL for a fixed heap
+ * @priv: their argument
+ * @min_pages: never hand back below this many present pages
+ * @headroom: keep this many free present pages when handing back
+ *
+ * Context: Process context, may sleep.  Takes h->grow_mutex and h->lock.
+ */
+void palloc_heap_set_elastic(struct palloc_heap *h, const struct palloc_elastic_ops *ops,
+			     void *priv, u64 min_pages, u64 headroom)
+{
+	mutex_lock(&h->grow_mutex);
+	palloc_lock(h);
+	h->elastic = ops;
+	h->elastic_priv = priv;
+	h->min_present = min_pages;
+	h->headroom = headroom;
+	palloc_unlock(h);
+	mutex_unlock(&h->grow_mutex);
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_set_elastic);
+
+/**
+ * palloc_heap_shrink() - hand idle chunks back, from the top of the range down
+ * @h: the heap
+ * @max_chunks: chunks to hand back at most
+ *
+ * A chunk goes back only when it is whole, free and scavenged (so no per-CPU
+ * cache, reservation or scavenger holds a page of it), and while the heap
+ * keeps at least min_pages present pages and headroom free ones.  It is
+ * marked absent under the heap lock, then handed back without it; a refused
+ * hand-back puts it back, free and scavenged.  Never waits for a grow in
+ * progress: then it hands nothing back.
+ *
+ * Context: Process context, may sleep.  Takes h->grow_mutex (trylock) and
+ * h->lock, at most PALLOC_BATCH_CHUNKS chunks per hold.
+ * Return: pages handed back.
+ */
+u64 palloc_heap_shrink(struct palloc_heap *h, unsigned long max_chunks)
+{
+	unsigned long ci = h->npages / PALLOC_CHUNK_PAGES, done = 0, seen = 0;
+	u64 start;
+	int ret;
+
+	if (!READ_ONCE(h->elastic) || !max_chunks || !mutex_trylock(&h->grow_mutex))
+		return 0;
+	palloc_lock(h);
+	while (ci-- > 0 && done < max_chunks && h->elastic) {
+		struct palloc_data *d = &h->chunks[ci];
+
+		if (h->pages_total < h->min_present + PALLOC_CHUNK_PAGES ||
+		    h->pages_free < h->headroom + PALLOC_CHUNK_PAGES)
+			break;
+		start = (u64)ci * PALLOC_CHUNK_PAGES;
+		palloc_hold_work(h, 1);
+		if (palloc_chunk_free(d) &&
+		    palloc_bits_popcnt_range(&d->scav, 0, PALLOC_CHUNK_PAGES) ==
+		    PALLOC_CHUNK_PAGES &&
+		    !palloc_resv_overlaps(h, start, PALLOC_CHUNK_PAGES)) {
+			/* Absent: allocated, and still scavenged. */
+			palloc_bits_alloc_all(&d->alloc);
+			h->pages_free -= PALLOC_CHUNK_PAGES;
+			h->pages_scav -= PALLOC_CHUNK_PAGES;
+			h->pages_total -= PALLOC_CHUNK_PAGES;
+			palloc_update(h, ci, ci);
+			palloc_unlock(h);
+			ret = h->elastic->hand_back(h->elastic_priv, start, PALLOC_CHUNK_PAGES);
+			trace_palloc_hand_back(start, PALLOC_CHUNK_PAGES, ret);
+			palloc_lock(h);
+			if (ret) {
+				palloc_free_range(h, start, PALLOC_CHUNK_PAGES, true);
+				h->pages_total += PALLOC_CHUNK_PAGES;
+				break;
+			}
+			h->pages_returned += PALLOC_CHUNK_PAGES;
+			done++;
+			continue;
+		}
+		if (!(++seen % PALLOC_BATCH_CHUNKS))
+			palloc_lock_break(h);
+	}
+	palloc_unlock(h);
+	mutex_unlock(&h->grow_mutex);
+	return (u64)done * PALLOC_CHUNK_PAGES;
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_shrink);
+
+/*
+ * The lowest window of whole chunks, from chunk @from on, in which a run of
+ * @npages pages aligned to @align could be made of absent and wholly free
+ * chunks, at least one of them absent: its first chunk in *@first.
+ */
+static bool palloc_grow_window(struct palloc_heap *h, u64 npages, u64 align, unsigned long from,
+			       unsigned long *first)
+	__must_hold(&h->lock)
+{
+	unsigned long k = DIV_ROUND_UP(npages, PALLOC_CHUNK_PAGES);
+	unsigned long step = max_t(u64, 1, align / PALLOC_CHUNK_PAGES);
+	unsigned long nfull = h->npages / PALLOC_CHUNK_PAGES, ci, j, seen = 0;
+	bool any, ok;
+
+	for (ci = ALIGN(from, step); ci < nfull && k <= nfull - ci; ci += step) {
+		any = false;
+		ok = true;
+		for (j = ci; j < ci + k && ok; j++) {
+			palloc_hold_work(h, 1);
+			if (palloc_chunk_absent(&h->chunks[j]))
+				any = true;
+			else if (!palloc_chunk_free(&h->chunks[j]) ||
+				 palloc_resv_overlaps(h, (u64)j * PALLOC_CHUNK_PAGES,
+						      PALLOC_CHUNK_PAGES))
+				ok = false;
+			/* Absent stays absent: only grows change it, under grow_mutex. */
+			if (!(++seen % PALLOC_BATCH_CHUNKS))
+				palloc_lock_break(h);
+		}
+		if (ok && any) {
+			*first = ci;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Grow the absent chunks of the lowest suitable window for an allocation of
+ * @npages aligned to @align (Go's pageAlloc.grow on demand), without the
+ * heap lock.  A window whose chunk cannot be taken back is left as it is
+ * (the chunks grown so far stay, free and dirty) and the next one is tried.
+ * Return: 0 when a window was grown, -ENOMEM when none could be, -EINTR.
+ */
+static int palloc_grow_for(struct palloc_heap *h, u64 npages, u64 align)
+{
+	unsigned long first, j, from = 0, k = DIV_ROUND_UP(npages, PALLOC_CHUNK_PAGES);
+	int ret = -ENOMEM, tries;
+	bool found, absent;
+	u64 t0;
+
+	if (mutex_lock_killable(&h->grow_mutex))
+		return -EINTR;
+	for (tries = 0; tries < PALLOC_GROW_TRIES && h->elastic; tries++) {
+		palloc_lock(h);
+		found = palloc_grow_window(h, npages, align, from, &first);
+		if (found)
+			h->grow_attempts++;
+		palloc_unlock(h);
+		if (!found) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = 0;
+		for (j = first; j < first + k && !ret; j++) {
+			palloc_lock(h);
+			absent = palloc_chunk_absent(&h->chunks[j]);
+			palloc_unlock(h);
+			if (!absent)
+				continue;
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			t0 = ktime_get_ns();
+			ret = h->elastic->take_back(h->elastic_priv, (u64)j * PALLOC_CHUNK_PAGES,
+						    PALLOC_CHUNK_PAGES);
+			/* The kernel's old contents: dirty until zeroed. */
+			if (!ret)
+				ret = palloc_heap_grow(h, (u64)j * PALLOC_CHUNK_PAGES,
+						       PALLOC_CHUNK_PAGES, false);
+			trace_palloc_grow((u64)j * PALLOC_CHUNK_PAGES, PALLOC_CHUNK_PAGES, ret,
+					  ktime_get_ns() - t0);
+			if (!ret) {
+				palloc_lock(h);
+				h->pages_grown += PALLOC_CHUNK_PAGES;
+				palloc_unlock(h);
+			}
+		}
+		if (!ret || ret == -EINTR)
+			break;
+		palloc_lock(h);
+		h->grow_failures++;
+		palloc_unlock(h);
+		/* Every window holding the chunk that failed would fail again. */
+		from = j;
+		ret = -ENOMEM;
+	}
+	mutex_unlock(&h->grow_mutex);
+	return ret;
+}
+
 /**
  * palloc_heap_alloc() - allocate a run of contiguous pages
  * @h: the heap
@@ -1035,7 +1246,9 @@ static int palloc_wait_inflight(struct palloc_heap *h)
  * caches are flushed and the scavenger's in-flight run (pages being
  * released, marked allocated meanwhile) is waited for, and the search is
  * retried: -ENOMEM means that the free pages, cached and in-flight ones
- * included, hold no fit.  A run of more than PALLOC_BATCH_PAGES is
+ * included, hold no fit.  An elastic heap (palloc_heap_set_elastic()) then
+ * takes absent chunks back from the kernel, lowest suitable window first,
+ * and retries: -ENOMEM then also means the kernel could not give them.  A run of more than PALLOC_BATCH_PAGES is
  * reserved first and marked allocated in batches with lock breaks.
  *
  * Context: Process context, may sleep.  Takes and releases h->lock, a
@@ -1049,7 +1262,7 @@ static int palloc_wait_inflight(struct palloc_heap *h)
 int palloc_heap_alloc(struct palloc_heap *h, u64 npages, u64 align, u64 *start, u64 *scav)
 {
 	bool reserve = npages > PALLOC_BATCH_PAGES, flushed = false, ok;
-	int ret = 0;
+	int ret = 0, grows = 0;
 
 	if (!npages || npages > h->npages || !is_power_of_2(align) || align > h->npages)
 		return -EINVAL;
@@ -1077,6 +1290,17 @@ int palloc_heap_alloc(struct palloc_heap *h, u64 npages, u64 align, u64 *start, 
 			ret = palloc_wait_inflight(h);
 			if (ret)
 				goto out_unlock_resv;
+		} else if (h->elastic && grows < 2) {
+			/* Absent chunks may be taken back from the kernel. */
+			palloc_unlock(h);
+			ret = palloc_grow_for(h, npages, align);
+			if (ret == -EINTR)
+				goto out_unlock_resv;
+			if (ret) {
+				palloc_lock(h);
+				break;
+			}
+			grows++;
 		} else {
 			break;
 		}
@@ -1476,6 +1700,10 @@ void palloc_heap_stats(struct palloc_heap *h, struct palloc_stats *st)
 		.cache_allocs = cache_allocs,
 		.pages_released = h->pages_released,
 		.scavenge_runs = h->scavenge_runs,
+		.pages_returned = h->pages_returned,
+		.pages_grown = h->pages_grown,
+		.grow_attempts = h->grow_attempts,
+		.grow_failures = h->grow_failures,
 	};
 	palloc_unlock(h);
 	st->pages_inuse = st->pages_total - st->pages_free - st->pages_cached -

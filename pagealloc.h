@@ -61,6 +61,25 @@
 typedef int (*palloc_release_t)(void *priv, u64 start, u64 npages);
 
 /**
+ * struct palloc_elastic_ops - give whole chunks back to the kernel and take
+ *	them back (Go's sysUnused and sysUsed, for real)
+ * @hand_back: the chunk at page @start (@npages = PALLOC_CHUNK_PAGES, free
+ *	and scavenged) is now absent from the heap: give its memory away.
+ *	Called without the heap lock.  Return: 0, or a negative errno (the
+ *	chunk then comes back free and scavenged).
+ * @take_back: take the memory of the absent chunk at @start back, so that
+ *	the heap can grow it.  Called without the heap lock; may sleep and
+ *	should stop at a fatal signal.  Return: 0, or a negative errno (the
+ *	chunk stays absent).
+ *
+ * Both are called with palloc_heap.grow_mutex held, one chunk at a time.
+ */
+struct palloc_elastic_ops {
+	int (*hand_back)(void *priv, u64 start, u64 npages);
+	int (*take_back)(void *priv, u64 start, u64 npages);
+};
+
+/**
  * struct palloc_stats - a snapshot of the heap's counters
  * @pages_total: pages grown into the heap
  * @pages_inuse: pages handed out to callers
@@ -76,6 +95,10 @@ typedef int (*palloc_release_t)(void *priv, u64 start, u64 npages);
  * @cache_allocs: allocations served by a per-CPU cache
  * @pages_released: pages released by the scavenger, ever
  * @scavenge_runs: calls of palloc_heap_scavenge()
+ * @pages_returned: pages handed back to the kernel (elastic heap), ever
+ * @pages_grown: pages taken back from the kernel on demand, ever
+ * @grow_attempts: windows of absent chunks an allocation tried to grow
+ * @grow_failures: those where taking a chunk back failed
  */
 struct palloc_stats {
 	u64 pages_total;
@@ -92,6 +115,10 @@ struct palloc_stats {
 	u64 cache_allocs;
 	u64 pages_released;
 	u64 scavenge_runs;
+	u64 pages_returned;
+	u64 pages_grown;
+	u64 grow_attempts;
+	u64 grow_failures;
 };
 
 /**
@@ -188,6 +215,16 @@ struct palloc_scavenger {
  * @release: how to release pages, may be NULL (nothing to do)
  * @release_priv: its argument
  * @scavenger: the background scavenger
+ * @grow_mutex: serialises hand-backs and grows: a chunk goes absent or
+ *	present only under it (and h->lock)
+ * @elastic: hand-back and take-back callbacks, NULL for a fixed heap
+ * @elastic_priv: their argument
+ * @min_present: pages the heap never hands back below
+ * @headroom: free present pages it keeps when handing back
+ * @pages_returned: see &struct palloc_stats
+ * @pages_grown: see &struct palloc_stats
+ * @grow_attempts: see &struct palloc_stats
+ * @grow_failures: see &struct palloc_stats
  * @hold_chunks: (KUnit builds) chunks touched in the current hold of @lock
  * @hold_chunks_max: (KUnit builds) the most chunks any hold touched
  * @hold_t0: (KUnit builds) when the current hold began, ns
@@ -230,6 +267,15 @@ struct palloc_heap {
 	palloc_release_t release;
 	void *release_priv;
 	struct palloc_scavenger scavenger;
+	struct mutex grow_mutex;	/* chunks go absent or present under it */
+	const struct palloc_elastic_ops *elastic;
+	void *elastic_priv;
+	u64 min_present;
+	u64 headroom;
+	u64 pages_returned;
+	u64 pages_grown;
+	u64 grow_attempts;
+	u64 grow_failures;
 #if IS_ENABLED(CONFIG_PALLOCBITS_KUNIT_TEST)
 	unsigned long hold_chunks;
 	unsigned long hold_chunks_max;
@@ -270,6 +316,9 @@ u64 palloc_heap_scavenge(struct palloc_heap *h, u64 npages, bool force);
 u64 palloc_heap_scavenge_killable(struct palloc_heap *h, u64 npages, bool force);
 void palloc_heap_flush_caches(struct palloc_heap *h);
 void palloc_heap_stats(struct palloc_heap *h, struct palloc_stats *st);
+void palloc_heap_set_elastic(struct palloc_heap *h, const struct palloc_elastic_ops *ops,
+			     void *priv, u64 min_pages, u64 headroom);
+u64 palloc_heap_shrink(struct palloc_heap *h, unsigned long max_chunks);
 u64 palloc_heap_dirty_pages(struct palloc_heap *h);
 void palloc_heap_set_goal(struct palloc_heap *h, u64 goal_pages, unsigned int budget_pct);
 void palloc_heap_kick_scavenger(struct palloc_heap *h);

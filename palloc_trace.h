@@ -70,6 +70,34 @@ TRACE_EVENT(palloc_scavenge,
 		      __entry->requested, __entry->released, __entry->force, __entry->ns)
 );
 
+TRACE_EVENT(palloc_hand_back,
+	    TP_PROTO(u64 start, u64 npages, int ret),
+	    TP_ARGS(start, npages, ret),
+	    TP_STRUCT__entry(__field(u64, start)
+			     __field(u64, npages)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->start = start;
+			   __entry->npages = npages;
+			   __entry->ret = ret;),
+	    TP_printk("start=%llu npages=%llu ret=%d",
+		      __entry->start, __entry->npages, __entry->ret)
+);
+
+TRACE_EVENT(palloc_grow,
+	    TP_PROTO(u64 start, u64 npages, int ret, u64 ns),
+	    TP_ARGS(start, npages, ret, ns),
+	    TP_STRUCT__entry(__field(u64, start)
+			     __field(u64, npages)
+			     __field(int, ret)
+			     __field(u64, ns)),
+	    TP_fast_assign(__entry->start = start;
+			   __entry->npages = npages;
+			   __entry->ret = ret;
+			   __entry->ns = ns;),
+	    TP_printk("start=%llu npages=%llu ret=%d ns=%llu",
+		      __entry->start, __entry->npages, __entry->ret, __entry->ns)
+);
+
 #endif /* _PALLOC_TRACE_H */
 
 /* The header's directory is on the include path (Kbuild). */
