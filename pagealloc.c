@@ -1248,8 +1248,9 @@ static int palloc_grow_for(struct palloc_heap *h, u64 npages, u64 align)
  * retried: -ENOMEM means that the free pages, cached and in-flight ones
  * included, hold no fit.  An elastic heap (palloc_heap_set_elastic()) then
  * takes absent chunks back from the kernel, lowest suitable window first,
- * and retries: -ENOMEM then also means the kernel could not give them.  A run of more than PALLOC_BATCH_PAGES is
- * reserved first and marked allocated in batches with lock breaks.
+ * and retries: -ENOMEM then also means the kernel could not give them.  A
+ * run of more than PALLOC_BATCH_PAGES is reserved first and marked
+ * allocated in batches with lock breaks.
  *
  * Context: Process context, may sleep.  Takes and releases h->lock, a
  * per-CPU cache lock and, for large runs, h->resv_mutex.  Every hold of
