@@ -233,18 +233,74 @@ found:
 }
 
 /**
+ * palloc_backing_hand_back() - give a grabbed chunk back to the page allocator
+ * @priv: the &struct palloc_backing
+ * @start: first page, free, scavenged and absent from the heap
+ * @npages: pages
+ *
+ * The elastic heap's hand-back (Go's sysUnused, for real): the pages are
+ * as alloc_contig_range() gave them (one reference each, unmapped, not
+ * pinned: quarantined pages never reach the heap) and go back with
+ * free_contig_range().
+ *
+ * Context: Process context.
+ * Return: 0.
+ */
+int palloc_backing_hand_back(void *priv, u64 start, u64 npages)
+{
+	struct palloc_backing *b = priv;
+
+	free_contig_range(PHYS_PFN(b->base) + start, npages);
+	return 0;
+}
+
+/**
+ * palloc_backing_take_back() - take a chunk given back before from the kernel
+ * @priv: the &struct palloc_backing
+ * @start: first page
+ * @npages: pages
+ *
+ * alloc_contig_range() of exactly the pages the chunk had: they may be in
+ * use by anyone now, and movable ones are migrated away.  Killable.
+ *
+ * Context: Process context, may sleep for a long time (page migration).
+ * Return: 0, -EINTR on a fatal signal, or -EBUSY/-ENOMEM when the kernel
+ * cannot give them back (unmovable pages in the chunk).
+ */
+int palloc_backing_take_back(void *priv, u64 start, u64 npages)
+{
+	struct palloc_backing *b = priv;
+	unsigned long pfn = PHYS_PFN(b->base) + start;
+
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	return alloc_contig_range(pfn, pfn + npages, MIGRATE_MOVABLE, GFP_KERNEL | __GFP_NOWARN);
+}
+
+/**
  * palloc_backing_release() - give the range back
  * @b: the backing
+ * @absent: in grabbed mode, says which chunks (by a page of theirs) were
+ *	handed back already, or NULL: none
+ * @arg: its first argument
  *
  * Context: Process context, may sleep.
  */
-void palloc_backing_release(struct palloc_backing *b)
+void palloc_backing_release(struct palloc_backing *b, bool (*absent)(void *arg, u64 page),
+			    void *arg)
 {
+	u64 p, n;
+
 	if (b->mode == PALLOC_MODE_RESERVED) {
 		memunmap(b->va);
 		release_mem_region(b->base, b->npages << PAGE_SHIFT);
 	} else if (b->mode == PALLOC_MODE_GRABBED) {
-		free_contig_range(PHYS_PFN(b->base), b->npages);
+		/* Chunks already handed back are the kernel's again: skip them. */
+		for (p = 0; p < b->npages; p += n) {
+			n = min_t(u64, PALLOC_CHUNK_PAGES, b->npages - p);
+			if (!absent || !absent(arg, p))
+				free_contig_range(PHYS_PFN(b->base) + p, n);
+		}
 	}
 	memset(b, 0, sizeof(*b));
 }

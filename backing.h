@@ -27,7 +27,10 @@ struct palloc_backing {
 
 int palloc_backing_reserve(struct palloc_backing *b, phys_addr_t base, u64 size);
 int palloc_backing_grab(struct palloc_backing *b, u64 size, bool movable);
-void palloc_backing_release(struct palloc_backing *b);
+void palloc_backing_release(struct palloc_backing *b, bool (*absent)(void *arg, u64 page),
+			    void *arg);
+int palloc_backing_hand_back(void *priv, u64 start, u64 npages);
+int palloc_backing_take_back(void *priv, u64 start, u64 npages);
 int palloc_backing_zero(void *priv, u64 start, u64 npages);
 
 #endif /* _PALLOC_BACKING_H */

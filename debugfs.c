@@ -58,6 +58,11 @@ static int palloc_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "cache_allocs: %llu\n", st.cache_allocs);
 	seq_printf(m, "pages_released: %llu\n", st.pages_released);
 	seq_printf(m, "scavenge_runs: %llu\n", st.scavenge_runs);
+	seq_printf(m, "pages_present: %llu\n", st.pages_total);
+	seq_printf(m, "pages_returned: %llu\n", st.pages_returned);
+	seq_printf(m, "pages_grown: %llu\n", st.pages_grown);
+	seq_printf(m, "grow_attempts: %llu\n", st.grow_attempts);
+	seq_printf(m, "grow_failures: %llu\n", st.grow_failures);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(palloc_stats);

@@ -145,6 +145,8 @@ static int palloc_ioctl_info(struct palloc_file *pf, void __user *uarg)
 		info.features |= PALLOC_FEATURE_PAGES;
 	if (pf->pd->huge)
 		info.features |= PALLOC_FEATURE_HUGE;
+	if (pf->pd->elastic)
+		info.features |= PALLOC_FEATURE_ELASTIC;
 
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
@@ -401,6 +403,8 @@ static int palloc_ioctl_scavenge(struct palloc_file *pf, void __user *uarg)
 		return -EINTR;
 	s.released = palloc_heap_scavenge_killable(pf->pd->heap, s.npages,
 						   s.flags & PALLOC_SCAVENGE_FORCE);
+	/* An elastic pool gives its idle chunks back now too. */
+	palloc_heap_shrink(pf->pd->heap, ULONG_MAX);
 	/* The pages are released either way; only the report is lost. */
 	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
 }
@@ -433,6 +437,11 @@ static int palloc_ioctl_stats(struct palloc_file *pf, void __user *uarg, size_t 
 	u.quarantined = atomic64_read(&pd->nquarantined);
 	u.faults_pte = atomic64_read(&pd->faults_pte);
 	u.faults_pmd = atomic64_read(&pd->faults_pmd);
+	u.pages_present = st.pages_total;
+	u.pages_returned = st.pages_returned;
+	u.pages_grown = st.pages_grown;
+	u.grow_attempts = st.grow_attempts;
+	u.grow_failures = st.grow_failures;
 	mutex_lock(&pf->lock);
 	u.owned_pages = pf->owned_pages;
 	mutex_unlock(&pf->lock);

@@ -1026,6 +1026,8 @@ static int palloc_wait_inflight(struct palloc_heap *h)
 
 /* Windows an allocation tries to grow before it gives up with -ENOMEM. */
 #define PALLOC_GROW_TRIES	4
+/* Chunks one background scavenger run hands back at most. */
+#define PALLOC_SHRINK_CHUNKS	16
 
 /* Is the chunk absent: every page allocated and scavenged at once? */
 static bool palloc_chunk_absent(const struct palloc_data *d)
@@ -1065,6 +1067,28 @@ void palloc_heap_set_elastic(struct palloc_heap *h, const struct palloc_elastic_
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_set_elastic);
 
 /**
+ * palloc_heap_chunk_absent() - is the chunk holding @page absent?
+ * @h: the heap
+ * @page: a page of the chunk
+ *
+ * Context: Process context; takes h->lock.  Stable only while no shrink or
+ * grow runs (e.g. at teardown).
+ * Return: true if every page of the chunk is absent.
+ */
+bool palloc_heap_chunk_absent(struct palloc_heap *h, u64 page)
+{
+	bool ret = false;
+
+	if (page >= h->npages)
+		return false;
+	palloc_lock(h);
+	ret = palloc_chunk_absent(palloc_chunk(h, page));
+	palloc_unlock(h);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_chunk_absent);
+
+/**
  * palloc_heap_shrink() - hand idle chunks back, from the top of the range down
  * @h: the heap
  * @max_chunks: chunks to hand back at most
@@ -1089,7 +1113,7 @@ u64 palloc_heap_shrink(struct palloc_heap *h, unsigned long max_chunks)
 	if (!READ_ONCE(h->elastic) || !max_chunks || !mutex_trylock(&h->grow_mutex))
 		return 0;
 	palloc_lock(h);
-	while (ci-- > 0 && done < max_chunks && h->elastic) {
+	while (ci-- > 0 && done < max_chunks && h->elastic && !fatal_signal_pending(current)) {
 		struct palloc_data *d = &h->chunks[ci];
 
 		if (h->pages_total < h->min_present + PALLOC_CHUNK_PAGES ||
@@ -1602,7 +1626,7 @@ static void palloc_scavenger_work(struct work_struct *work)
 	struct palloc_scavenger *sc = container_of(to_delayed_work(work),
 						   struct palloc_scavenger, work);
 	struct palloc_heap *h = container_of(sc, struct palloc_heap, scavenger);
-	u64 goal = READ_ONCE(sc->goal_pages), dirty, got = 0;
+	u64 goal = READ_ONCE(sc->goal_pages), dirty, got = 0, gone;
 	unsigned int pct = clamp_t(unsigned int, READ_ONCE(sc->budget_pct), 1, 100);
 	u64 t0 = ktime_get_ns(), worked;
 
@@ -1611,10 +1635,20 @@ static void palloc_scavenger_work(struct work_struct *work)
 	if (dirty > goal)
 		got = palloc_scavenge(h, dirty - goal, false, t0 + PALLOC_SCAV_SLICE_NS,
 				      PALLOC_SCAV_TRY);
+	/* An elastic heap hands idle scavenged chunks back, a batch per run. */
+	gone = palloc_heap_shrink(h, PALLOC_SHRINK_CHUNKS);
 	worked = ktime_get_ns() - t0;
 	WRITE_ONCE(sc->runs, sc->runs + 1);
 	WRITE_ONCE(sc->released, sc->released + got);
-	if (READ_ONCE(sc->stopping) || palloc_heap_dirty_pages(h) <= goal)
+	if (READ_ONCE(sc->stopping))
+		return;
+	if (gone == (u64)PALLOC_SHRINK_CHUNKS * PALLOC_CHUNK_PAGES) {
+		/* Maybe more to hand back: come again within the budget. */
+		queue_delayed_work(system_unbound_wq, &sc->work,
+				   max(1UL, nsecs_to_jiffies(worked * (100 - pct) / pct)));
+		return;
+	}
+	if (palloc_heap_dirty_pages(h) <= goal)
 		return;	/* goal met: wait for a kick from palloc_heap_free() */
 	if (!got) {
 		/* Only dense chunks are dirty: look again later. */

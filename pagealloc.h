@@ -319,6 +319,7 @@ void palloc_heap_stats(struct palloc_heap *h, struct palloc_stats *st);
 void palloc_heap_set_elastic(struct palloc_heap *h, const struct palloc_elastic_ops *ops,
 			     void *priv, u64 min_pages, u64 headroom);
 u64 palloc_heap_shrink(struct palloc_heap *h, unsigned long max_chunks);
+bool palloc_heap_chunk_absent(struct palloc_heap *h, u64 page);
 u64 palloc_heap_dirty_pages(struct palloc_heap *h);
 void palloc_heap_set_goal(struct palloc_heap *h, u64 goal_pages, unsigned int budget_pct);
 void palloc_heap_kick_scavenger(struct palloc_heap *h);

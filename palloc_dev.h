@@ -36,6 +36,7 @@ enum palloc_map_mode {
  * struct palloc_dev - the one instance of the module
  * @heap: the page allocator over the range
  * @backing: the physical range
+ * @elastic: the heap hands idle chunks back to the kernel (min_size < size)
  * @has_pages: every page of the range has a struct page (pfn_valid()):
  *	importers get page-backed scatterlists, else dma_map_resource()
  * @misc: /dev/pallocbits
@@ -65,6 +66,7 @@ enum palloc_map_mode {
 struct palloc_dev {
 	struct palloc_heap *heap;
 	struct palloc_backing backing;
+	bool elastic;
 	bool has_pages;
 	struct miscdevice misc;
 	struct miscdevice heap_misc;

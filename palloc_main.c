@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/debugfs.h>
 #include <linux/init.h>
 #include <linux/mm.h>
@@ -43,6 +44,10 @@ static bool huge_mappings = true;
 module_param(huge_mappings, bool, 0400);
 MODULE_PARM_DESC(huge_mappings, "Map 2 MiB-aligned parts of a reserved range with 2 MiB page-table entries (default Y; needs struct_pages and THP)");
 
+static unsigned long long min_size = ULLONG_MAX;
+module_param(min_size, ullong, 0400);
+MODULE_PARM_DESC(min_size, "Grabbed mode: bytes the pool never gives back.  Below size the pool is elastic: idle scavenged 2 MiB chunks go back to the kernel and allocations take them back (default: size, a fixed pool)");
+
 static unsigned int goal_percent = 10;
 module_param(goal_percent, uint, 0400);
 MODULE_PARM_DESC(goal_percent, "Background scavenger: keep free unzeroed memory at most this % of the range (0..100, default 10)");
@@ -51,11 +56,49 @@ static unsigned int budget_percent = 1;
 module_param(budget_percent, uint, 0400);
 MODULE_PARM_DESC(budget_percent, "Background scavenger: CPU share it may use, % of one CPU (1..100, default 1)");
 
+/* The elastic heap's callbacks (backing.c). */
+static const struct palloc_elastic_ops palloc_elastic_ops = {
+	.hand_back = palloc_backing_hand_back,
+	.take_back = palloc_backing_take_back,
+};
+
 #ifndef CONFIG_64BIT
 #error "pallocbits needs a 64-bit kernel: grabbed ranges are used through the direct map"
 #endif
 
 static struct palloc_dev palloc_dev;
+
+/* Was the chunk of @page handed back?  (@arg: a bitmap; NULL: assume so.) */
+static bool palloc_was_absent(void *arg, u64 page)
+{
+	return !arg || test_bit(page / PALLOC_CHUNK_PAGES, arg);
+}
+
+/*
+ * The heap goes, then the range.  The chunks an elastic heap handed back
+ * are the kernel's already: they are noted before the heap goes and
+ * skipped (if there is no memory to note them, nothing is freed at all).
+ */
+static void palloc_release_heap_and_range(struct palloc_dev *pd)
+{
+	unsigned long *absent = NULL;
+	u64 p;
+
+	if (pd->elastic) {
+		/* No shrink or grow from now on (waits for one in progress). */
+		palloc_heap_set_elastic(pd->heap, NULL, NULL, 0, 0);
+		absent = bitmap_zalloc(DIV_ROUND_UP(pd->backing.npages, PALLOC_CHUNK_PAGES),
+				       GFP_KERNEL);
+		if (!absent)
+			pr_err("no memory to free the grabbed range: it stays taken\n");
+		for (p = 0; absent && p < pd->backing.npages; p += PALLOC_CHUNK_PAGES)
+			if (palloc_heap_chunk_absent(pd->heap, p))
+				set_bit(p / PALLOC_CHUNK_PAGES, absent);
+	}
+	palloc_heap_destroy(pd->heap);
+	palloc_backing_release(&pd->backing, pd->elastic ? palloc_was_absent : NULL, absent);
+	bitmap_free(absent);
+}
 
 /*
  * Hibernation does not save reserved memory: after a resume the runs would
@@ -89,6 +132,10 @@ static int __init palloc_init(void)
 		pr_err("size must be page aligned and 1..%llu pages\n", PALLOC_MAX_PAGES);
 		return -EINVAL;
 	}
+	if (min_size != ULLONG_MAX && (base || min_size > size)) {
+		pr_err("min_size needs grabbed mode (no base) and at most size bytes\n");
+		return -EINVAL;
+	}
 	if (base)
 		ret = palloc_backing_reserve(&pd->backing, base, size);
 	else
@@ -107,6 +154,13 @@ static int __init palloc_init(void)
 	if (ret)
 		goto out_destroy_heap;
 	palloc_heap_set_goal(pd->heap, div_u64(npages * goal_percent, 100), budget_percent);
+	/* Elastic: keep min_size, and the scavenger's goal as free headroom. */
+	if (min_size < size) {
+		palloc_heap_set_elastic(pd->heap, &palloc_elastic_ops, &pd->backing,
+					DIV_ROUND_UP(min_size, PAGE_SIZE),
+					div_u64(npages * goal_percent, 100));
+		pd->elastic = true;
+	}
 
 	ret = palloc_pages_init(pd, struct_pages, huge_mappings);
 	if (ret)
@@ -142,9 +196,10 @@ out_remove_debugfs:
 	debugfs_remove_recursive(pd->debugfs);
 	palloc_pages_exit(pd);
 out_destroy_heap:
-	palloc_heap_destroy(pd->heap);
+	palloc_release_heap_and_range(pd);
+	return ret;
 out_release_backing:
-	palloc_backing_release(&pd->backing);
+	palloc_backing_release(&pd->backing, NULL, NULL);
 	return ret;
 }
 
@@ -158,8 +213,7 @@ static void __exit palloc_exit(void)
 		unregister_pm_notifier(&palloc_pm_nb);
 	debugfs_remove_recursive(pd->debugfs);
 	palloc_pages_exit(pd);
-	palloc_heap_destroy(pd->heap);
-	palloc_backing_release(&pd->backing);
+	palloc_release_heap_and_range(pd);
 }
 
 module_init(palloc_init);

@@ -472,6 +472,23 @@ tests() {
 		fail "insmod self-grabbed size=$grab_size grab_movable=1"
 	fi
 
+	# --- an elastic pool: idle chunks go back to the kernel, come back on
+	# demand; in a normal zone and in ZONE_MOVABLE ---
+	for mv in 0 1; do
+		maps=ram
+		[ "$mv" = 0 ] || maps=pfn
+		if insmod $KO size="$grab_size" min_size=0x1000000 grab_movable=$mv; then
+			pass "insmod elastic size=$grab_size min_size=16M grab_movable=$mv"
+			PB_ELASTIC=1 PB_ONLY=pb.info,pb.elastic_shrink_grow,pb.elastic_pressure,fuzz.one_process_exact,fuzz.processes \
+				run_vmtest elastic$mv "" "$grab_size" $maps
+			check "elastic pool (grab_movable=$mv): nothing in use after vmtest" \
+				test "$(stat_of pages_inuse)" = 0
+			check "rmmod (elastic, grab_movable=$mv)" rmmod pallocbits
+		else
+			fail "insmod elastic size=$grab_size min_size=16M grab_movable=$mv"
+		fi
+	done
+
 	# --- invalid parameters: insmod must fail and leave nothing behind ---
 	bad_insmod "base inside System RAM" base="$ram" size=0x400000
 	bad_insmod "range running from the reservation into RAM" \
@@ -481,6 +498,8 @@ tests() {
 	bad_insmod "size 0" base="$base" size=0
 	bad_insmod "goal_percent 101" base="$base" size="$size" goal_percent=101
 	bad_insmod "budget_percent 0" base="$base" size="$size" budget_percent=0
+	bad_insmod "min_size in reserved mode" base="$base" size="$size" min_size=0x100000
+	bad_insmod "min_size above size" size="$grab_size" min_size=$((grab_size + 0x200000))
 	bad_insmod "struct_pages=maybe" base="$base" size="$size" struct_pages=maybe
 	bad_insmod "huge_mappings=2" base="$base" size="$size" huge_mappings=2
 	# Not reserved memory (finding 5): a hole above RAM, and a device's BAR.

@@ -306,6 +306,8 @@ static int pallocctl_info(struct pallocctl *pc)
 	printf("struct_pages: %s\n", i->features & PALLOC_FEATURE_PAGES ?
 	       "yes (O_DIRECT, io_uring, vmsplice work on mappings)" : "no (PFN mappings)");
 	printf("huge_mappings: %s\n", i->features & PALLOC_FEATURE_HUGE ? "yes (2 MiB)" : "no");
+	printf("elastic: %s\n", i->features & PALLOC_FEATURE_ELASTIC ?
+	       "yes (idle chunks go back to the kernel)" : "no");
 	if (i->npages)
 		printf("memmap_bytes: %llu (%.2f %% of the range)\n", i->memmap_bytes,
 		       100.0 * i->memmap_bytes / (i->npages * i->page_size));
@@ -748,6 +750,11 @@ static const struct {
 	PALLOCCTL_STAT(quarantined),
 	PALLOCCTL_STAT(faults_pte),
 	PALLOCCTL_STAT(faults_pmd),
+	PALLOCCTL_STAT(pages_present),
+	PALLOCCTL_STAT(pages_returned),
+	PALLOCCTL_STAT(pages_grown),
+	PALLOCCTL_STAT(grow_attempts),
+	PALLOCCTL_STAT(grow_failures),
 };
 
 static __u64 pallocctl_stat(const struct palloc_ioc_stats *st, size_t i)

@@ -97,6 +97,12 @@
 #define PALLOC_FEATURE_PAGES	_BITULL(0)
 /* 2 MiB aligned parts of a mapping use 2 MiB page-table entries (PMDs). */
 #define PALLOC_FEATURE_HUGE	_BITULL(1)
+/*
+ * An elastic pool (grabbed mode, min_size below size): idle scavenged
+ * 2 MiB chunks go back to the kernel (STATS @pages_returned), and an
+ * allocation that finds no room takes them back (@pages_grown).
+ */
+#define PALLOC_FEATURE_ELASTIC	_BITULL(2)
 
 /* palloc_ioc_scavenge.flags */
 /* Also release free pages of nearly full (dense) chunks. */
@@ -208,6 +214,13 @@ struct palloc_ioc_scavenge {
  * @quarantined: ranges of such pages (ABI 3)
  * @faults_pte: 4 KiB page-table entries made by faults, ever (ABI 3)
  * @faults_pmd: 2 MiB page-table entries made by faults, ever (ABI 3)
+ * @pages_present: pages of the range the pool holds now (@npages unless
+ *	elastic)
+ * @pages_returned: pages an elastic pool gave back to the kernel, ever
+ * @pages_grown: pages it took back from the kernel for allocations, ever
+ * @grow_attempts: windows of given-back chunks allocations tried to take
+ *	back
+ * @grow_failures: those the kernel could not give back (unmovable pages)
  * @reserved: zero
  */
 struct palloc_ioc_stats {
@@ -233,7 +246,12 @@ struct palloc_ioc_stats {
 	__u64 quarantined;
 	__u64 faults_pte;
 	__u64 faults_pmd;
-	__u64 reserved[8];
+	__u64 pages_present;
+	__u64 pages_returned;
+	__u64 pages_grown;
+	__u64 grow_attempts;
+	__u64 grow_failures;
+	__u64 reserved[3];
 };
 
 /* The ABI 2 size of struct palloc_ioc_stats: its first 20 fields. */
@@ -325,7 +343,10 @@ struct palloc_ioc_export {
  * DOC: PALLOC_IOC_SCAVENGE
  *
  * Release (zero) up to @npages free pages now, from the top of the range
- * down, so that later allocations need not zero them.
+ * down, so that later allocations need not zero them.  An elastic pool
+ * (PALLOC_FEATURE_ELASTIC) then gives whole free, released 2 MiB chunks
+ * back to the kernel, from the top down, while it keeps min_size bytes
+ * and the scavenger's goal free (STATS @pages_returned).
  *
  * Context: Process context; may sleep.
  * Return: 0, or -1 with errno
