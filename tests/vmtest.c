@@ -4210,7 +4210,6 @@ TEST_F(pb, pat_memtypes)
 	EXPECT_TRUE(pb_check_ok());
 }
 
-
 /* ------------------------------------------------------------------ */
 /* The elastic pool: chunks back to the kernel, and back on demand     */
 /* ------------------------------------------------------------------ */
@@ -4291,7 +4290,7 @@ TEST_F(pb, elastic_shrink_grow)
 	ASSERT_EQ(0, pb_stats(self->fd, &st2));
 	free2 = pb_kernel_free_pages();
 	grown = st2.pages_grown - st1.pages_grown;
-	TH_LOG("whole-range ALLOC grew %llu pages (%llu windows, %llu refused); kernel free %lld -> %lld",
+	TH_LOG("whole-range ALLOC grew %llu pages (%llu windows, %llu refused); free %lld -> %lld",
 	       (unsigned long long)grown,
 	       (unsigned long long)(st2.grow_attempts - st1.grow_attempts),
 	       (unsigned long long)(st2.grow_failures - st1.grow_failures), free1, free2);
@@ -4402,12 +4401,12 @@ TEST_F_TIMEOUT(pb, elastic_pressure, 120)
 	trace = pb_slurp(PB_TRACE "/trace");
 	n = trace ? pb_grow_latencies(trace, ns, PB_ARRAY_SIZE(ns)) : 0;
 	free(trace);
-	TH_LOG("whole-range ALLOC under pressure: %s; %llu pages grown in %llu windows, %llu refused",
+	TH_LOG("whole-range ALLOC under pressure: %s; %llu pages grown, %llu windows, %llu refused",
 	       ret ? strerror(ret) : "ok", (unsigned long long)(st1.pages_grown - st0.pages_grown),
 	       (unsigned long long)(st1.grow_attempts - st0.grow_attempts),
 	       (unsigned long long)(st1.grow_failures - st0.grow_failures));
 	if (n)
-		TH_LOG("grow latency per 2 MiB chunk: %d chunks, median %llu us, p99 %llu us, max %llu us",
+		TH_LOG("grow latency per 2 MiB chunk: %d chunks, median %llu us, p99 %llu, max %llu us",
 		       n, (unsigned long long)ns[n / 2] / 1000,
 		       (unsigned long long)ns[(n * 99) / 100] / 1000,
 		       (unsigned long long)ns[n - 1] / 1000);
