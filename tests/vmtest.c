@@ -4406,7 +4406,7 @@ TEST_F_TIMEOUT(pb, elastic_pressure, 120)
 	       (unsigned long long)(st1.grow_attempts - st0.grow_attempts),
 	       (unsigned long long)(st1.grow_failures - st0.grow_failures));
 	if (n)
-		TH_LOG("grow latency per 2 MiB chunk: %d chunks, median %llu, p99 %llu, max %llu us",
+		TH_LOG("grow latency per 2 MiB chunk (%d): median %llu, p99 %llu, max %llu us",
 		       n, (unsigned long long)ns[n / 2] / 1000,
 		       (unsigned long long)ns[(n * 99) / 100] / 1000,
 		       (unsigned long long)ns[n - 1] / 1000);
