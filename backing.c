@@ -34,6 +34,8 @@
 #include "pallocbits.h"
 #include "uapi/pallocbits.h"
 
+/* alloc_contig_range() attempts per chunk an elastic pool takes back. */
+#define PALLOC_TAKE_TRIES	3
 /* Windows tried per zone before giving up on it. */
 #define PALLOC_GRAB_TRIES	64
 /* Alignment of the windows tried: a pageblock or the largest buddy block. */
@@ -271,10 +273,17 @@ int palloc_backing_take_back(void *priv, u64 start, u64 npages)
 {
 	struct palloc_backing *b = priv;
 	unsigned long pfn = PHYS_PFN(b->base) + start;
+	int ret, tries = PALLOC_TAKE_TRIES;
 
-	if (fatal_signal_pending(current))
-		return -EINTR;
-	return alloc_contig_range(pfn, pfn + npages, MIGRATE_MOVABLE, GFP_KERNEL | __GFP_NOWARN);
+	/* -EBUSY is often transient (a page being migrated or freed): retry. */
+	do {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		ret = alloc_contig_range(pfn, pfn + npages, MIGRATE_MOVABLE,
+					 GFP_KERNEL | __GFP_NOWARN);
+		cond_resched();
+	} while (ret == -EBUSY && --tries);
+	return ret;
 }
 
 /**
