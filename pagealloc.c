@@ -1255,6 +1255,30 @@ static int palloc_grow_for(struct palloc_heap *h, u64 npages, u64 align)
 	return ret;
 }
 
+/* Is an elastic heap's free headroom below half?  Then grow ahead. */
+static bool palloc_wants_growth(struct palloc_heap *h)
+	__must_hold(&h->lock)
+{
+	return h->elastic && h->pages_free < h->headroom / 2 && h->pages_total < h->npages;
+}
+
+/*
+ * Grow ahead (the background worker): while free present pages are below
+ * half the headroom, take the lowest absent chunk back, one per call, so
+ * that allocations rarely wait for the kernel.  Return: pages grown.
+ */
+static u64 palloc_grow_ahead(struct palloc_heap *h)
+{
+	bool want;
+
+	palloc_lock(h);
+	want = palloc_wants_growth(h);
+	palloc_unlock(h);
+	if (!want || palloc_grow_for(h, PALLOC_CHUNK_PAGES, 1))
+		return 0;
+	return PALLOC_CHUNK_PAGES;
+}
+
 /**
  * palloc_heap_alloc() - allocate a run of contiguous pages
  * @h: the heap
@@ -1286,7 +1310,7 @@ static int palloc_grow_for(struct palloc_heap *h, u64 npages, u64 align)
  */
 int palloc_heap_alloc(struct palloc_heap *h, u64 npages, u64 align, u64 *start, u64 *scav)
 {
-	bool reserve = npages > PALLOC_BATCH_PAGES, flushed = false, ok;
+	bool reserve = npages > PALLOC_BATCH_PAGES, flushed = false, ok, grow;
 	int ret = 0, grows = 0;
 
 	if (!npages || npages > h->npages || !is_power_of_2(align) || align > h->npages)
@@ -1335,7 +1359,10 @@ int palloc_heap_alloc(struct palloc_heap *h, u64 npages, u64 align, u64 *start, 
 		if (reserve)
 			*scav = palloc_resv_fill(h);
 		h->allocs++;
+		grow = palloc_wants_growth(h);
 		palloc_unlock(h);
+		if (grow && !READ_ONCE(h->scavenger.stopping))
+			mod_delayed_work(system_unbound_wq, &h->scavenger.work, 0);
 		trace_palloc_alloc(npages, align, *start, *scav, false);
 		goto out_unlock_resv;
 	}
@@ -1626,7 +1653,7 @@ static void palloc_scavenger_work(struct work_struct *work)
 	struct palloc_scavenger *sc = container_of(to_delayed_work(work),
 						   struct palloc_scavenger, work);
 	struct palloc_heap *h = container_of(sc, struct palloc_heap, scavenger);
-	u64 goal = READ_ONCE(sc->goal_pages), dirty, got = 0, gone;
+	u64 goal = READ_ONCE(sc->goal_pages), dirty, got = 0, gone, grown;
 	unsigned int pct = clamp_t(unsigned int, READ_ONCE(sc->budget_pct), 1, 100);
 	u64 t0 = ktime_get_ns(), worked;
 
@@ -1635,15 +1662,19 @@ static void palloc_scavenger_work(struct work_struct *work)
 	if (dirty > goal)
 		got = palloc_scavenge(h, dirty - goal, false, t0 + PALLOC_SCAV_SLICE_NS,
 				      PALLOC_SCAV_TRY);
-	/* An elastic heap hands idle scavenged chunks back, a batch per run. */
-	gone = palloc_heap_shrink(h, PALLOC_SHRINK_CHUNKS);
+	/*
+	 * An elastic heap grows ahead when its free headroom runs low, or
+	 * else hands idle scavenged chunks back, a batch per run.
+	 */
+	grown = palloc_grow_ahead(h);
+	gone = grown ? 0 : palloc_heap_shrink(h, PALLOC_SHRINK_CHUNKS);
 	worked = ktime_get_ns() - t0;
 	WRITE_ONCE(sc->runs, sc->runs + 1);
 	WRITE_ONCE(sc->released, sc->released + got);
 	if (READ_ONCE(sc->stopping))
 		return;
-	if (gone == (u64)PALLOC_SHRINK_CHUNKS * PALLOC_CHUNK_PAGES) {
-		/* Maybe more to hand back: come again within the budget. */
+	if (grown || gone == (u64)PALLOC_SHRINK_CHUNKS * PALLOC_CHUNK_PAGES) {
+		/* Maybe more to grow or hand back: come again within the budget. */
 		queue_delayed_work(system_unbound_wq, &sc->work,
 				   max(1UL, nsecs_to_jiffies(worked * (100 - pct) / pct)));
 		return;

@@ -12,6 +12,8 @@
  *  - a chunk the kernel will not give back makes the allocation try the
  *    next window, and -ENOMEM when none can be grown, the heap consistent;
  *  - a refused hand-back leaves the chunk free and scavenged;
+ *  - an allocation that leaves less than half the headroom free makes the
+ *    background worker grow the lowest absent chunk ahead;
  *  - random sequences of alloc, free, scavenge, shrink and refusals keep
  *    the summaries and counters right (palloc_heap_check() after each
  *    step) and the callbacks paired (seed printed).
@@ -23,6 +25,7 @@
 #include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "../pagealloc.h"
 
@@ -124,9 +127,12 @@ static void pe_consistent(struct kunit *test, struct palloc_heap *h, struct pe_f
 
 	KUNIT_EXPECT_EQ(test, palloc_heap_check(h), 0);
 	KUNIT_EXPECT_FALSE(test, f->bad);
+	/* No background grow-ahead between the two reads. */
+	mutex_lock(&h->grow_mutex);
 	palloc_heap_stats(h, &st);
 	KUNIT_EXPECT_EQ(test, st.pages_total,
 			(u64)(f->nchunks - bitmap_weight(f->out, f->nchunks)) * CP);
+	mutex_unlock(&h->grow_mutex);
 }
 
 static void shrink_only_idle_scavenged_beyond_goal(struct kunit *test)
@@ -271,6 +277,37 @@ static void refused_hand_back_keeps_chunk(struct kunit *test)
 	palloc_heap_destroy(h);
 }
 
+/*
+ * Grow ahead: an allocation that leaves less than half the headroom free
+ * kicks the background worker, which takes the lowest absent chunk back
+ * before anyone has to wait for it.
+ */
+static void grow_ahead_keeps_headroom(struct kunit *test)
+{
+	struct palloc_stats st;
+	struct pe_fake f;
+	struct palloc_heap *h = pe_heap(test, 8, &f);
+	u64 at, scav;
+
+	palloc_heap_set_elastic(h, &pe_ops, &f, 0, 0);
+	KUNIT_ASSERT_EQ(test, palloc_heap_shrink(h, 100), 8 * CP);
+	palloc_heap_set_elastic(h, &pe_ops, &f, 0, 2 * CP);
+	/* Grown on demand: chunk 0, then 511 free pages, below CP. */
+	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, 1, 2, &at, &scav), 0);
+	flush_delayed_work(&h->scavenger.work);
+	pe_consistent(test, h, &f);
+	palloc_heap_stats(h, &st);
+	KUNIT_EXPECT_EQ(test, st.pages_total, 2 * CP);
+	KUNIT_EXPECT_EQ(test, f.take_backs, 2);
+	KUNIT_EXPECT_FALSE(test, test_bit(1, f.out));
+	/* Enough headroom now: the next run grows nothing. */
+	flush_delayed_work(&h->scavenger.work);
+	palloc_heap_stats(h, &st);
+	KUNIT_EXPECT_EQ(test, st.pages_total, 2 * CP);
+	KUNIT_EXPECT_EQ(test, palloc_heap_free(h, at, 1), 0);
+	palloc_heap_destroy(h);
+}
+
 #define PE_RUNS		64
 #define PE_STEPS	600
 
@@ -321,6 +358,7 @@ static void random_shrink_grow_cycles(struct kunit *test)
 		KUNIT_ASSERT_EQ_MSG(test, palloc_heap_check(h), 0, "step %u, seed %llu", step, s);
 		KUNIT_ASSERT_FALSE_MSG(test, f.bad, "step %u, seed %llu", step, s);
 	}
+	flush_delayed_work(&h->scavenger.work);
 	pe_consistent(test, h, &f);
 	kunit_info(test, "%u hand-backs, %u take-backs\n", f.hand_backs, f.take_backs);
 	KUNIT_EXPECT_GT(test, f.hand_backs, 0);
@@ -335,6 +373,7 @@ static struct kunit_case palloc_elastic_cases[] = {
 	KUNIT_CASE(grow_on_demand),
 	KUNIT_CASE(grow_failure_enomem_consistent),
 	KUNIT_CASE(refused_hand_back_keeps_chunk),
+	KUNIT_CASE(grow_ahead_keeps_headroom),
 	KUNIT_CASE(random_shrink_grow_cycles),
 	{}
 };

@@ -4258,6 +4258,7 @@ static void pb_scavenge_all(int fd, __u64 npages)
 TEST_F(pb, elastic_shrink_grow)
 {
 	long long free0, free1, free2;
+	double end;
 	struct palloc_ioc_stats st0, st1, st2;
 	struct palloc_ioc_alloc a;
 	__u64 returned, grown;
@@ -4301,6 +4302,27 @@ TEST_F(pb, elastic_shrink_grow)
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(a.npages * self->ps, pb_first_nonzero(p, a.npages * self->ps));
 	munmap(p, a.npages * self->ps);
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, a.npages));
+
+	/*
+	 * Grow ahead: shrunk again, an ALLOC that leaves less than half the
+	 * headroom (the scavenger's goal, 10 % of the range) free makes the
+	 * background worker take a chunk back with no allocation waiting.
+	 */
+	pb_scavenge_all(self->fd, self->info.npages);
+	ASSERT_EQ(0, pb_stats(self->fd, &st1));
+	ASSERT_LT(self->info.npages / 20 + 64, st1.pages_present);
+	ASSERT_EQ(0, pb_alloc(self->fd, st1.pages_present - self->info.npages / 20 + 64, 0, 0,
+			      &a));
+	end = pb_now() + 2;
+	do {
+		pb_sleep_ms(10);
+		ASSERT_EQ(0, pb_stats(self->fd, &st2));
+	} while (st2.pages_present <= st1.pages_present && pb_now() < end);
+	TH_LOG("grow ahead: present %llu -> %llu pages with %llu free",
+	       (unsigned long long)st1.pages_present, (unsigned long long)st2.pages_present,
+	       (unsigned long long)st2.pages_free);
+	EXPECT_LT(st1.pages_present, st2.pages_present);
 	EXPECT_EQ(0, pb_free(self->fd, a.offset, a.npages));
 	EXPECT_TRUE(pb_check_ok());
 }
