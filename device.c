@@ -138,7 +138,7 @@ static int palloc_ioctl_info(struct palloc_file *pf, void __user *uarg)
 		.mode = pf->pd->backing.mode,
 		.alloc_flags = PALLOC_ALLOC_FLAGS,
 		.scavenge_flags = PALLOC_SCAVENGE_FLAGS,
-		.memmap_bytes = pf->pd->memmap_bytes,
+		.memmap_bytes = palloc_memmap_bytes(pf->pd),
 	};
 
 	if (pf->pd->map_mode != PALLOC_MAP_PFN)

@@ -1029,11 +1029,17 @@ static int palloc_wait_inflight(struct palloc_heap *h)
 /* Chunks one background scavenger run hands back at most. */
 #define PALLOC_SHRINK_CHUNKS	16
 
+/* Is every page of the chunk scavenged? */
+static bool palloc_chunk_scavenged(const struct palloc_data *d)
+{
+	return palloc_bits_popcnt_range(&d->scav, 0, PALLOC_CHUNK_PAGES) == PALLOC_CHUNK_PAGES;
+}
+
 /* Is the chunk absent: every page allocated and scavenged at once? */
 static bool palloc_chunk_absent(const struct palloc_data *d)
 {
 	return palloc_bits_popcnt_range(&d->alloc, 0, PALLOC_CHUNK_PAGES) == PALLOC_CHUNK_PAGES &&
-	       palloc_bits_popcnt_range(&d->scav, 0, PALLOC_CHUNK_PAGES) == PALLOC_CHUNK_PAGES;
+	       palloc_chunk_scavenged(d);
 }
 
 /* Is the chunk present, and wholly free? */
@@ -1121,9 +1127,7 @@ u64 palloc_heap_shrink(struct palloc_heap *h, unsigned long max_chunks)
 			break;
 		start = (u64)ci * PALLOC_CHUNK_PAGES;
 		palloc_hold_work(h, 1);
-		if (palloc_chunk_free(d) &&
-		    palloc_bits_popcnt_range(&d->scav, 0, PALLOC_CHUNK_PAGES) ==
-		    PALLOC_CHUNK_PAGES &&
+		if (palloc_chunk_free(d) && palloc_chunk_scavenged(d) &&
 		    !palloc_resv_overlaps(h, start, PALLOC_CHUNK_PAGES)) {
 			/* Absent: allocated, and still scavenged. */
 			palloc_bits_alloc_all(&d->alloc);

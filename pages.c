@@ -195,7 +195,6 @@ int palloc_pages_init(struct palloc_dev *pd, bool want_pages, bool want_huge)
 			return 0;
 		}
 		pd->map_mode = PALLOC_MAP_RAM;
-		pd->memmap_bytes = pd->backing.npages * sizeof(struct page);
 		return 0;
 	}
 	if (!want_pages) {
@@ -210,14 +209,12 @@ int palloc_pages_init(struct palloc_dev *pd, bool want_pages, bool want_huge)
 		return 0;
 	}
 	pd->map_mode = PALLOC_MAP_DEVMAP;
-	pd->memmap_bytes = pd->backing.npages * sizeof(struct page);
 	if (want_huge && IS_ENABLED(CONFIG_X86) && IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) &&
 	    IS_ENABLED(CONFIG_FS_DAX) && has_transparent_hugepage()) {
 		ret = palloc_dax_inode_create(pd);
 		if (ret) {
 			memunmap_pages(&pd->pgmap);
 			pd->map_mode = PALLOC_MAP_PFN;
-			pd->memmap_bytes = 0;
 			return ret;
 		}
 		pd->huge = true;

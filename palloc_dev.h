@@ -45,7 +45,6 @@ enum palloc_map_mode {
  * @debugfs: /sys/kernel/debug/pallocbits
  * @map_mode: how user mappings reach the pages (&enum palloc_map_mode)
  * @huge: 2 MiB aligned parts are mapped with PMDs
- * @memmap_bytes: bytes of struct page describing the range (0 with PFN maps)
  * @pgmap: the ZONE_DEVICE pages of a reserved range (PALLOC_MAP_DEVMAP)
  * @fs_mnt: the pseudo filesystem of @dax_inode
  * @dax_inode: the S_DAX inode whose mapping the device's files use
@@ -74,7 +73,6 @@ struct palloc_dev {
 	struct dentry *debugfs;
 	enum palloc_map_mode map_mode;
 	bool huge;
-	u64 memmap_bytes;
 	struct dev_pagemap pgmap;
 	struct vfsmount *fs_mnt;
 	struct inode *dax_inode;
@@ -154,6 +152,12 @@ static inline void *palloc_run_va(const struct palloc_run *run)
 static inline phys_addr_t palloc_run_phys(const struct palloc_run *run)
 {
 	return run->pd->backing.base + (run->start << PAGE_SHIFT);
+}
+
+/* Bytes of struct page describing the range: 64 per 4 KiB page, 0 with PFN maps. */
+static inline u64 palloc_memmap_bytes(const struct palloc_dev *pd)
+{
+	return pd->map_mode == PALLOC_MAP_PFN ? 0 : pd->backing.npages * sizeof(struct page);
 }
 
 int palloc_device_register(struct palloc_dev *pd);

@@ -42,18 +42,23 @@ TRACE_EVENT(palloc_alloc_fail,
 		      __entry->npages, __entry->align, __entry->largest_free)
 );
 
-TRACE_EVENT(palloc_free,
-	    TP_PROTO(u64 start, u64 npages, int ret),
-	    TP_ARGS(start, npages, ret),
-	    TP_STRUCT__entry(__field(u64, start)
-			     __field(u64, npages)
-			     __field(int, ret)),
-	    TP_fast_assign(__entry->start = start;
-			   __entry->npages = npages;
-			   __entry->ret = ret;),
-	    TP_printk("start=%llu npages=%llu ret=%d",
-		      __entry->start, __entry->npages, __entry->ret)
+/* A range of pages and the result of what was done to it. */
+DECLARE_EVENT_CLASS(palloc_range,
+		    TP_PROTO(u64 start, u64 npages, int ret),
+		    TP_ARGS(start, npages, ret),
+		    TP_STRUCT__entry(__field(u64, start)
+				     __field(u64, npages)
+				     __field(int, ret)),
+		    TP_fast_assign(__entry->start = start;
+				   __entry->npages = npages;
+				   __entry->ret = ret;),
+		    TP_printk("start=%llu npages=%llu ret=%d",
+			      __entry->start, __entry->npages, __entry->ret)
 );
+
+DEFINE_EVENT(palloc_range, palloc_free,
+	     TP_PROTO(u64 start, u64 npages, int ret),
+	     TP_ARGS(start, npages, ret));
 
 TRACE_EVENT(palloc_scavenge,
 	    TP_PROTO(u64 requested, u64 released, bool force, u64 ns),
@@ -70,18 +75,10 @@ TRACE_EVENT(palloc_scavenge,
 		      __entry->requested, __entry->released, __entry->force, __entry->ns)
 );
 
-TRACE_EVENT(palloc_hand_back,
-	    TP_PROTO(u64 start, u64 npages, int ret),
-	    TP_ARGS(start, npages, ret),
-	    TP_STRUCT__entry(__field(u64, start)
-			     __field(u64, npages)
-			     __field(int, ret)),
-	    TP_fast_assign(__entry->start = start;
-			   __entry->npages = npages;
-			   __entry->ret = ret;),
-	    TP_printk("start=%llu npages=%llu ret=%d",
-		      __entry->start, __entry->npages, __entry->ret)
-);
+/* An elastic heap gave a chunk back to the kernel (ret: the callback's). */
+DEFINE_EVENT(palloc_range, palloc_hand_back,
+	     TP_PROTO(u64 start, u64 npages, int ret),
+	     TP_ARGS(start, npages, ret));
 
 TRACE_EVENT(palloc_grow,
 	    TP_PROTO(u64 start, u64 npages, int ret, u64 ns),

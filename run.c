@@ -368,6 +368,7 @@ static int palloc_runs_show(struct seq_file *m, void *v)
 	struct palloc_run *run = list_entry(v, struct palloc_run, node);
 	struct palloc_dev *pd = m->private;
 	struct palloc_attach *a;
+	u64 pinned;
 
 	if (v == &pd->runs) {
 		static const char * const maps[] = {
@@ -379,7 +380,7 @@ static int palloc_runs_show(struct seq_file *m, void *v)
 			   (u64)atomic64_read(&pd->nruns), (u64)atomic64_read(&pd->nexported),
 			   (u64)atomic64_read(&pd->pages_held), pd->has_pages ? "yes" : "no");
 		seq_printf(m, "# mappings %s, 2 MiB entries %s, memmap %llu bytes; %llu pages quarantined in %llu ranges\n",
-			   maps[pd->map_mode], pd->huge ? "yes" : "no", pd->memmap_bytes,
+			   maps[pd->map_mode], pd->huge ? "yes" : "no", palloc_memmap_bytes(pd),
 			   (u64)atomic64_read(&pd->pages_quarantined),
 			   (u64)atomic64_read(&pd->nquarantined));
 		palloc_quarantine_show(m, pd);
@@ -390,12 +391,11 @@ static int palloc_runs_show(struct seq_file *m, void *v)
 		   run->start << PAGE_SHIFT, run->npages, run->wc ? "wc" : "wb",
 		   kref_read(&run->ref), run->owned ? "yes" : "no", run->owner_pid,
 		   run->owner_comm, atomic_read(&run->maps));
-	mutex_lock(&run->lock);
-	seq_printf(m, " dmabuf %s vmaps %u", run->dmabuf ? "yes" : "no", run->vmaps);
-	mutex_unlock(&run->lock);
 	/* Pages someone has pinned (e.g. O_DIRECT in flight): they outlive a free. */
-	seq_printf(m, " pinned %llu\n", palloc_pages_pinned(pd, run->start, run->npages));
+	pinned = palloc_pages_pinned(pd, run->start, run->npages);
 	mutex_lock(&run->lock);
+	seq_printf(m, " dmabuf %s vmaps %u pinned %llu\n", run->dmabuf ? "yes" : "no",
+		   run->vmaps, pinned);
 	list_for_each_entry(a, &run->attachments, node)
 		seq_printf(m, "  attachment %s %s segments %u%s\n", dev_driver_string(a->dev),
 			   dev_name(a->dev), a->sgt.orig_nents,

@@ -120,6 +120,17 @@ static struct palloc_heap *pe_heap(struct kunit *test, unsigned long nchunks, st
 	return h;
 }
 
+/* As pe_heap(), elastic (no floor, no headroom), every chunk handed back. */
+static struct palloc_heap *pe_heap_empty(struct kunit *test, unsigned long nchunks,
+					 struct pe_fake *f)
+{
+	struct palloc_heap *h = pe_heap(test, nchunks, f);
+
+	palloc_heap_set_elastic(h, &pe_ops, f, 0, 0);
+	KUNIT_ASSERT_EQ(test, palloc_heap_shrink(h, 100), (u64)nchunks * CP);
+	return h;
+}
+
 /* The heap and the fake agree on which chunks are out, and the heap adds up. */
 static void pe_consistent(struct kunit *test, struct palloc_heap *h, struct pe_fake *f)
 {
@@ -190,11 +201,9 @@ static void grow_on_demand(struct kunit *test)
 {
 	struct palloc_stats st;
 	struct pe_fake f;
-	struct palloc_heap *h = pe_heap(test, 8, &f);
+	struct palloc_heap *h = pe_heap_empty(test, 8, &f);
 	u64 at, scav;
 
-	palloc_heap_set_elastic(h, &pe_ops, &f, 0, 0);
-	KUNIT_ASSERT_EQ(test, palloc_heap_shrink(h, 100), 8 * CP);
 	pe_consistent(test, h, &f);
 	KUNIT_EXPECT_EQ(test, palloc_heap_alloc(h, 1, 2, &at, &scav), 0);
 	/* One chunk was taken back: the lowest. */
@@ -229,11 +238,9 @@ static void grow_failure_enomem_consistent(struct kunit *test)
 {
 	struct palloc_stats st;
 	struct pe_fake f;
-	struct palloc_heap *h = pe_heap(test, 4, &f);
+	struct palloc_heap *h = pe_heap_empty(test, 4, &f);
 	u64 at, scav;
 
-	palloc_heap_set_elastic(h, &pe_ops, &f, 0, 0);
-	KUNIT_ASSERT_EQ(test, palloc_heap_shrink(h, 100), 4 * CP);
 	f.fail_take = -ENOMEM;
 	KUNIT_EXPECT_EQ(test, palloc_heap_alloc(h, CP, 1, &at, &scav), -ENOMEM);
 	pe_consistent(test, h, &f);
@@ -286,11 +293,9 @@ static void grow_ahead_keeps_headroom(struct kunit *test)
 {
 	struct palloc_stats st;
 	struct pe_fake f;
-	struct palloc_heap *h = pe_heap(test, 8, &f);
+	struct palloc_heap *h = pe_heap_empty(test, 8, &f);
 	u64 at, scav;
 
-	palloc_heap_set_elastic(h, &pe_ops, &f, 0, 0);
-	KUNIT_ASSERT_EQ(test, palloc_heap_shrink(h, 100), 8 * CP);
 	palloc_heap_set_elastic(h, &pe_ops, &f, 0, 2 * CP);
 	/* Grown on demand: chunk 0, then 511 free pages, below CP. */
 	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, 1, 2, &at, &scav), 0);

@@ -4327,11 +4327,18 @@ TEST_F(pb, elastic_shrink_grow)
 	EXPECT_TRUE(pb_check_ok());
 }
 
+static int pb_cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* The ns= values of palloc_grow events in the trace, sorted: how many. */
 static int pb_grow_latencies(const char *trace, __u64 *ns, int max)
 {
 	const char *l = trace;
-	int n = 0, i, j;
+	int n = 0;
 
 	while (n < max && (l = strstr(l, "palloc_grow:"))) {
 		const char *v = strstr(l, " ns="), *r = strstr(l, " ret=");
@@ -4341,13 +4348,7 @@ static int pb_grow_latencies(const char *trace, __u64 *ns, int max)
 			continue;
 		ns[n++] = strtoull(v + 4, NULL, 10);
 	}
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && ns[j - 1] > ns[j]; j--) {
-			__u64 t = ns[j];
-
-			ns[j] = ns[j - 1];
-			ns[j - 1] = t;
-		}
+	qsort(ns, n, sizeof(*ns), pb_cmp_u64);
 	return n;
 }
 
