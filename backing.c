@@ -256,6 +256,23 @@ int palloc_backing_hand_back(void *priv, u64 start, u64 npages)
 	return 0;
 }
 
+/*
+ * alloc_contig_range() of [pfn, pfn + nr), retried while it says -EBUSY,
+ * which is often transient (a page being migrated or freed).  Killable.
+ */
+static int palloc_take(unsigned long pfn, unsigned long nr)
+{
+	int ret, tries = PALLOC_TAKE_TRIES;
+
+	do {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		ret = alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE, GFP_KERNEL | __GFP_NOWARN);
+		cond_resched();
+	} while (ret == -EBUSY && --tries);
+	return ret;
+}
+
 /**
  * palloc_backing_take_back() - take a chunk given back before from the kernel
  * @priv: the &struct palloc_backing
@@ -272,18 +289,101 @@ int palloc_backing_hand_back(void *priv, u64 start, u64 npages)
 int palloc_backing_take_back(void *priv, u64 start, u64 npages)
 {
 	struct palloc_backing *b = priv;
-	unsigned long pfn = PHYS_PFN(b->base) + start;
-	int ret, tries = PALLOC_TAKE_TRIES;
 
-	/* -EBUSY is often transient (a page being migrated or freed): retry. */
-	do {
+	return palloc_take(PHYS_PFN(b->base) + start, npages);
+}
+
+/**
+ * palloc_probe_note() - count one block a probe tried
+ * @p: the counts
+ * @block: the block's number (blocks @block - 1 and @block are adjacent)
+ * @taken: alloc_contig_range() took it
+ *
+ * Context: Any.
+ */
+void palloc_probe_note(struct palloc_probe *p, u64 block, bool taken)
+{
+	p->blocks++;
+	if (!taken)
+		return;
+	p->taken++;
+	p->cur = p->cur && p->next == block ? p->cur + 1 : 1;
+	p->next = block + 1;
+	p->longest = max(p->longest, p->cur);
+}
+
+/* Could the kernel give @nr pages at @pfn back now?  Borrow and return. */
+static bool palloc_probe_block(unsigned long pfn, unsigned long nr)
+{
+	if (palloc_take(pfn, nr))
+		return false;
+	free_contig_range(pfn, nr);
+	return true;
+}
+
+/**
+ * palloc_backing_probe_chunk() - would a handed-back chunk come back now?
+ * @priv: a &struct palloc_probe_arg
+ * @start: first page of an absent chunk (palloc_heap_walk_absent())
+ * @npages: its pages
+ *
+ * Takes the chunk back as palloc_backing_take_back() would, and gives it
+ * back at once; counts the outcome in the arg's probe.
+ *
+ * Context: Process context, may sleep for a long time (page migration).
+ * Return: 0, or -EINTR on a fatal signal.
+ */
+int palloc_backing_probe_chunk(void *priv, u64 start, u64 npages)
+{
+	struct palloc_probe_arg *a = priv;
+
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	palloc_probe_note(&a->probe, start / PALLOC_CHUNK_PAGES,
+			  palloc_probe_block(PHYS_PFN(a->b->base) + start, npages));
+	return 0;
+}
+
+/**
+ * palloc_backing_probe_zone() - how much of the range's zone could be taken now?
+ * @b: a grabbed backing
+ * @p: out: one block per 2 MiB (chunk) of the zone outside the range
+ * @zone_name: out: the zone's name
+ *
+ * What a heap spanning the whole zone, growing chunks wherever
+ * alloc_contig_range() succeeds, would find: every chunk-aligned block of
+ * the zone outside the range is taken as palloc_backing_take_back() would
+ * take a chunk, and given back at once.  A diagnostic for measurements: it
+ * migrates movable pages, and pageblocks it isolated come back
+ * MIGRATE_MOVABLE.
+ *
+ * Context: Process context, may sleep for a long time (page migration).
+ * Return: 0, -EINVAL for a reserved range, or -EINTR on a fatal signal.
+ */
+int palloc_backing_probe_zone(struct palloc_backing *b, struct palloc_probe *p,
+			      const char **zone_name)
+{
+	unsigned long lo = PHYS_PFN(b->base), hi = lo + b->npages, pfn, end;
+	struct zone *z;
+	bool ok;
+
+	if (b->mode != PALLOC_MODE_GRABBED)
+		return -EINVAL;
+	z = page_zone(pfn_to_page(lo));
+	*zone_name = z->name;
+	end = zone_end_pfn(z);
+	for (pfn = ALIGN(z->zone_start_pfn, PALLOC_CHUNK_PAGES);
+	     pfn + PALLOC_CHUNK_PAGES <= end; pfn += PALLOC_CHUNK_PAGES) {
+		if (pfn < hi && pfn + PALLOC_CHUNK_PAGES > lo)
+			continue;
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		ret = alloc_contig_range(pfn, pfn + npages, MIGRATE_MOVABLE,
-					 GFP_KERNEL | __GFP_NOWARN);
+		ok = palloc_window_bad(z, pfn, PALLOC_CHUNK_PAGES) == ULONG_MAX &&
+		     palloc_probe_block(pfn, PALLOC_CHUNK_PAGES);
+		palloc_probe_note(p, pfn / PALLOC_CHUNK_PAGES, ok);
 		cond_resched();
-	} while (ret == -EBUSY && --tries);
-	return ret;
+	}
+	return 0;
 }
 
 /**

@@ -13,6 +13,9 @@
  *   check      "ok" when every summary and counter matches a recount
  *   runs       every live run and its holders (run.c): file and process,
  *              mappings, dma-buf, kernel vmaps, importer attachments
+ *   probe      elastic pool: writing runs a probe, reading shows its counts:
+ *              how many of the window's absent chunks, and of the other
+ *              2 MiB blocks of its zone, the kernel would give back now
  *
  * Per-chunk files take the heap lock for one record at a time, never for a
  * whole dump.  Not an ABI.
@@ -21,6 +24,8 @@
 
 #include <linux/debugfs.h>
 #include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -304,6 +309,94 @@ static const struct file_operations palloc_scavenger_fops = {
 	.llseek = seq_lseek,
 	.release = single_release,
 };
+
+/* The last probe's counts ("probe"). */
+struct palloc_probe_result {
+	struct palloc_probe window;
+	struct palloc_probe zone;
+	const char *zone_name;
+	u64 ns;
+	bool valid;
+};
+
+/* Serialises probes; protects palloc_probe_last. */
+static DEFINE_MUTEX(palloc_probe_lock);
+static struct palloc_probe_result palloc_probe_last;
+
+static int palloc_probe_show(struct seq_file *m, void *v)
+{
+	struct palloc_probe_result *r = &palloc_probe_last;
+
+	if (mutex_lock_killable(&palloc_probe_lock))
+		return -EINTR;
+	if (!r->valid) {
+		seq_puts(m, "no probe yet: write 1 to run one\n");
+	} else {
+		seq_printf(m, "window_absent: %llu\nwindow_taken: %llu\nwindow_longest: %llu\n",
+			   r->window.blocks, r->window.taken, r->window.longest);
+		seq_printf(m, "zone: %s\nzone_blocks: %llu\nzone_taken: %llu\nzone_longest: %llu\n",
+			   r->zone_name, r->zone.blocks, r->zone.taken, r->zone.longest);
+		seq_printf(m, "probe_ms: %llu\n", div_u64(r->ns, NSEC_PER_MSEC));
+	}
+	mutex_unlock(&palloc_probe_lock);
+	return 0;
+}
+
+static int palloc_probe_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, palloc_probe_show, inode->i_private);
+}
+
+/*
+ * Any write runs a probe: each absent chunk of the window, then each other
+ * 2 MiB block of the range's zone, is taken from the kernel as a grow
+ * would take it and given back at once (backing.c).  It compares the fixed
+ * window with a heap spanning the zone.  Killable; it migrates pages.
+ */
+static ssize_t palloc_probe_write(struct file *file, const char __user *ubuf, size_t len,
+				  loff_t *ppos)
+{
+	struct palloc_dev *pd = ((struct seq_file *)file->private_data)->private;
+	struct palloc_probe_arg arg = { .b = &pd->backing };
+	struct palloc_probe_result r = { };
+	u64 t0 = ktime_get_ns();
+	int ret;
+
+	if (mutex_lock_killable(&palloc_probe_lock))
+		return -EINTR;
+	ret = palloc_heap_walk_absent(pd->heap, palloc_backing_probe_chunk, &arg);
+	if (!ret)
+		ret = palloc_backing_probe_zone(&pd->backing, &r.zone, &r.zone_name);
+	if (!ret) {
+		r.window = arg.probe;
+		r.ns = ktime_get_ns() - t0;
+		r.valid = true;
+		palloc_probe_last = r;
+	}
+	mutex_unlock(&palloc_probe_lock);
+	return ret ?: len;
+}
+
+static const struct file_operations palloc_probe_fops = {
+	.owner = THIS_MODULE,
+	.open = palloc_probe_open,
+	.read = seq_read,
+	.write = palloc_probe_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/**
+ * palloc_debugfs_add_probe() - add the "probe" file of an elastic pool
+ * @pd: the device, with its debugfs directory and an elastic heap
+ *
+ * Context: Process context, may sleep.
+ */
+void palloc_debugfs_add_probe(struct palloc_dev *pd)
+{
+	palloc_probe_last.valid = false;
+	debugfs_create_file("probe", 0600, pd->debugfs, pd, &palloc_probe_fops);
+}
 
 /**
  * palloc_debugfs_create() - create /sys/kernel/debug/pallocbits for a heap

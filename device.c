@@ -403,8 +403,11 @@ static int palloc_ioctl_scavenge(struct palloc_file *pf, void __user *uarg)
 		return -EINTR;
 	s.released = palloc_heap_scavenge_killable(pf->pd->heap, s.npages,
 						   s.flags & PALLOC_SCAVENGE_FORCE);
-	/* An elastic pool gives its idle chunks back now too. */
-	palloc_heap_shrink(pf->pd->heap, ULONG_MAX);
+	/*
+	 * An elastic pool gives its idle chunks back now too, after a grow or
+	 * the background worker's shrink in progress (killable).
+	 */
+	palloc_heap_shrink(pf->pd->heap, ULONG_MAX, true);
 	/* The pages are released either way; only the report is lost. */
 	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
 }

@@ -1095,28 +1095,69 @@ bool palloc_heap_chunk_absent(struct palloc_heap *h, u64 page)
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_chunk_absent);
 
 /**
+ * palloc_heap_walk_absent() - call @fn on each absent chunk, lowest first
+ * @h: the heap
+ * @fn: called with @arg, the chunk's first page and its pages; a non-zero
+ *	return stops the walk and is returned
+ * @arg: its first argument
+ *
+ * Each call runs under h->grow_mutex, taken for that chunk alone, so the
+ * chunk stays absent during it and no grow or hand-back waits for more
+ * than one call.  For diagnostics (debugfs "probe"): @fn may borrow the
+ * chunk's memory from the kernel but must give it back before it returns.
+ *
+ * Context: Process context, may sleep.  Takes h->grow_mutex (killable) and
+ * h->lock.
+ * Return: 0, -EINTR on a fatal signal, or what @fn returned.
+ */
+int palloc_heap_walk_absent(struct palloc_heap *h, int (*fn)(void *arg, u64 start, u64 npages),
+			    void *arg)
+{
+	unsigned long ci, nfull = h->npages / PALLOC_CHUNK_PAGES;
+	bool absent;
+	int ret = 0;
+
+	for (ci = 0; ci < nfull && !ret; ci++) {
+		if (mutex_lock_killable(&h->grow_mutex))
+			return -EINTR;
+		palloc_lock(h);
+		absent = palloc_chunk_absent(&h->chunks[ci]);
+		palloc_unlock(h);
+		if (absent)
+			ret = fn(arg, (u64)ci * PALLOC_CHUNK_PAGES, PALLOC_CHUNK_PAGES);
+		mutex_unlock(&h->grow_mutex);
+		cond_resched();
+	}
+	return ret;
+}
+
+/**
  * palloc_heap_shrink() - hand idle chunks back, from the top of the range down
  * @h: the heap
  * @max_chunks: chunks to hand back at most
+ * @wait: wait for a grow or shrink in progress instead of giving up
  *
  * A chunk goes back only when it is whole, free and scavenged (so no per-CPU
  * cache, reservation or scavenger holds a page of it), and while the heap
  * keeps at least min_pages present pages and headroom free ones.  It is
  * marked absent under the heap lock, then handed back without it; a refused
- * hand-back puts it back, free and scavenged.  Never waits for a grow in
- * progress: then it hands nothing back.
+ * hand-back puts it back, free and scavenged.
  *
- * Context: Process context, may sleep.  Takes h->grow_mutex (trylock) and
- * h->lock, at most PALLOC_BATCH_CHUNKS chunks per hold.
+ * Context: Process context, may sleep.  Takes h->grow_mutex and h->lock, at
+ * most PALLOC_BATCH_CHUNKS chunks per hold.  With @wait, waits (killably)
+ * for a grow or shrink in progress, as an explicit request should; without
+ * it (the background worker) hands nothing back while one runs.
  * Return: pages handed back.
  */
-u64 palloc_heap_shrink(struct palloc_heap *h, unsigned long max_chunks)
+u64 palloc_heap_shrink(struct palloc_heap *h, unsigned long max_chunks, bool wait)
 {
 	unsigned long ci = h->npages / PALLOC_CHUNK_PAGES, done = 0, seen = 0;
 	u64 start;
 	int ret;
 
-	if (!READ_ONCE(h->elastic) || !max_chunks || !mutex_trylock(&h->grow_mutex))
+	if (!READ_ONCE(h->elastic) || !max_chunks)
+		return 0;
+	if (wait ? mutex_lock_killable(&h->grow_mutex) : !mutex_trylock(&h->grow_mutex))
 		return 0;
 	palloc_lock(h);
 	while (ci-- > 0 && done < max_chunks && h->elastic && !fatal_signal_pending(current)) {
@@ -1671,7 +1712,7 @@ static void palloc_scavenger_work(struct work_struct *work)
 	 * else hands idle scavenged chunks back, a batch per run.
 	 */
 	grown = palloc_grow_ahead(h);
-	gone = grown ? 0 : palloc_heap_shrink(h, PALLOC_SHRINK_CHUNKS);
+	gone = grown ? 0 : palloc_heap_shrink(h, PALLOC_SHRINK_CHUNKS, false);
 	worked = ktime_get_ns() - t0;
 	WRITE_ONCE(sc->runs, sc->runs + 1);
 	WRITE_ONCE(sc->released, sc->released + got);

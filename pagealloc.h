@@ -318,8 +318,10 @@ void palloc_heap_flush_caches(struct palloc_heap *h);
 void palloc_heap_stats(struct palloc_heap *h, struct palloc_stats *st);
 void palloc_heap_set_elastic(struct palloc_heap *h, const struct palloc_elastic_ops *ops,
 			     void *priv, u64 min_pages, u64 headroom);
-u64 palloc_heap_shrink(struct palloc_heap *h, unsigned long max_chunks);
+u64 palloc_heap_shrink(struct palloc_heap *h, unsigned long max_chunks, bool wait);
 bool palloc_heap_chunk_absent(struct palloc_heap *h, u64 page);
+int palloc_heap_walk_absent(struct palloc_heap *h, int (*fn)(void *arg, u64 start, u64 npages),
+			    void *arg);
 u64 palloc_heap_dirty_pages(struct palloc_heap *h);
 void palloc_heap_set_goal(struct palloc_heap *h, u64 goal_pages, unsigned int budget_pct);
 void palloc_heap_kick_scavenger(struct palloc_heap *h);

@@ -165,6 +165,7 @@ void palloc_device_unregister(struct palloc_dev *pd);
 
 struct dentry *palloc_debugfs_create(struct palloc_heap *h, const char *mode);
 void palloc_debugfs_add_runs(struct palloc_dev *pd);
+void palloc_debugfs_add_probe(struct palloc_dev *pd);
 
 void palloc_runs_init(struct palloc_dev *pd);
 int palloc_run_create(struct palloc_dev *pd, u64 npages, u64 align, u64 flags,

@@ -169,6 +169,8 @@ static int __init palloc_init(void)
 	pd->debugfs = palloc_debugfs_create(pd->heap, pd->backing.mode == PALLOC_MODE_RESERVED ?
 					    "reserved" : "grabbed");
 	palloc_debugfs_add_runs(pd);
+	if (pd->elastic)
+		palloc_debugfs_add_probe(pd);
 	if (pd->backing.mode == PALLOC_MODE_RESERVED) {
 		ret = register_pm_notifier(&palloc_pm_nb);
 		if (ret)

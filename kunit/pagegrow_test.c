@@ -12,14 +12,19 @@
  *  - a chunk the kernel will not give back makes the allocation try the
  *    next window, and -ENOMEM when none can be grown, the heap consistent;
  *  - a refused hand-back leaves the chunk free and scavenged;
+ *  - an explicit shrink waits for a grow in progress, the background
+ *    worker's does not;
  *  - an allocation that leaves less than half the headroom free makes the
  *    background worker grow the lowest absent chunk ahead;
+ *  - palloc_heap_walk_absent() visits exactly the absent chunks, lowest
+ *    first, each under the grow mutex alone, and stops at an error;
  *  - random sequences of alloc, free, scavenge, shrink and refusals keep
  *    the summaries and counters right (palloc_heap_check() after each
  *    step) and the callbacks paired (seed printed).
  */
 #include <kunit/test.h>
 #include <linux/bitmap.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
@@ -127,7 +132,7 @@ static struct palloc_heap *pe_heap_empty(struct kunit *test, unsigned long nchun
 	struct palloc_heap *h = pe_heap(test, nchunks, f);
 
 	palloc_heap_set_elastic(h, &pe_ops, f, 0, 0);
-	KUNIT_ASSERT_EQ(test, palloc_heap_shrink(h, 100), (u64)nchunks * CP);
+	KUNIT_ASSERT_EQ(test, palloc_heap_shrink(h, 100, true), (u64)nchunks * CP);
 	return h;
 }
 
@@ -168,9 +173,9 @@ static void shrink_only_idle_scavenged_beyond_goal(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, palloc_heap_free(h, at[6], CP), 0);
 
 	/* Nothing goes back from a fixed heap. */
-	KUNIT_EXPECT_EQ(test, palloc_heap_shrink(h, 100), 0);
+	KUNIT_EXPECT_EQ(test, palloc_heap_shrink(h, 100, true), 0);
 	palloc_heap_set_elastic(h, &pe_ops, &f, 2 * CP, CP);
-	KUNIT_EXPECT_EQ(test, palloc_heap_shrink(h, 100), 5 * CP);
+	KUNIT_EXPECT_EQ(test, palloc_heap_shrink(h, 100, true), 5 * CP);
 	KUNIT_EXPECT_EQ(test, f.nlog, ARRAY_SIZE(want));
 	for (c = 0; c < f.nlog && c < ARRAY_SIZE(want); c++)
 		KUNIT_EXPECT_EQ(test, f.log[c], want[c]);
@@ -182,17 +187,17 @@ static void shrink_only_idle_scavenged_beyond_goal(struct kunit *test)
 
 	/* Headroom: the dirty chunk stays even once scavenged. */
 	palloc_heap_scavenge(h, 8 * CP, true);
-	KUNIT_EXPECT_EQ(test, palloc_heap_shrink(h, 100), 0);
+	KUNIT_EXPECT_EQ(test, palloc_heap_shrink(h, 100, true), 0);
 	/* Without headroom it goes, and then min_pages stops the next one. */
 	palloc_heap_set_elastic(h, &pe_ops, &f, 2 * CP, 0);
-	KUNIT_EXPECT_EQ(test, palloc_heap_shrink(h, 100), CP);
+	KUNIT_EXPECT_EQ(test, palloc_heap_shrink(h, 100, true), CP);
 	KUNIT_EXPECT_EQ(test, f.log[f.nlog - 1], 6);
 	pe_consistent(test, h, &f);
 	/* max_chunks bounds a call. */
 	KUNIT_EXPECT_EQ(test, palloc_heap_free(h, at[7], CP), 0);
 	palloc_heap_scavenge(h, 8 * CP, true);
 	palloc_heap_set_elastic(h, &pe_ops, &f, 0, 0);
-	KUNIT_EXPECT_EQ(test, palloc_heap_shrink(h, 1), CP);
+	KUNIT_EXPECT_EQ(test, palloc_heap_shrink(h, 1, true), CP);
 	pe_consistent(test, h, &f);
 	palloc_heap_destroy(h);
 }
@@ -274,13 +279,61 @@ static void refused_hand_back_keeps_chunk(struct kunit *test)
 	palloc_heap_set_elastic(h, &pe_ops, &f, 0, 0);
 	palloc_heap_stats(h, &st);
 	f.fail_hand = -EIO;
-	KUNIT_EXPECT_EQ(test, palloc_heap_shrink(h, 100), 0);
+	KUNIT_EXPECT_EQ(test, palloc_heap_shrink(h, 100, true), 0);
 	pe_consistent(test, h, &f);
 	palloc_heap_stats(h, &st2);
 	KUNIT_EXPECT_EQ(test, st2.pages_total, st.pages_total);
 	KUNIT_EXPECT_EQ(test, st2.pages_free, st.pages_free);
 	KUNIT_EXPECT_EQ(test, st2.pages_scavenged, st.pages_scavenged);
 	KUNIT_EXPECT_EQ(test, st2.pages_returned, 0);
+	palloc_heap_destroy(h);
+}
+
+/* A shrink on a workqueue, as the SCAVENGE ioctl makes one. */
+struct pe_shrinker {
+	struct work_struct work;
+	struct palloc_heap *h;
+	u64 gone;
+	bool done;
+};
+
+static void pe_shrink_work(struct work_struct *work)
+{
+	struct pe_shrinker *s = container_of(work, struct pe_shrinker, work);
+
+	s->gone = palloc_heap_shrink(s->h, 100, true);
+	WRITE_ONCE(s->done, true);
+}
+
+/*
+ * An explicit shrink (the SCAVENGE ioctl) waits for a grow or shrink in
+ * progress and then hands the idle chunks back; the background worker's
+ * (no wait) gives up at once.  Before, the ioctl gave nothing back when it
+ * raced the background worker.
+ */
+static void explicit_shrink_waits_for_grow(struct kunit *test)
+{
+	struct pe_shrinker s = { };
+	struct pe_fake f;
+	struct palloc_heap *h = pe_heap(test, 4, &f);
+	bool waited;
+
+	palloc_heap_set_elastic(h, &pe_ops, &f, 0, 0);
+	s.h = h;
+	INIT_WORK_ONSTACK(&s.work, pe_shrink_work);
+	/* A grow or shrink "in progress". */
+	mutex_lock(&h->grow_mutex);
+	KUNIT_EXPECT_EQ(test, palloc_heap_shrink(h, 100, false), 0);
+	schedule_work(&s.work);
+	msleep(50);
+	waited = !READ_ONCE(s.done);
+	KUNIT_EXPECT_TRUE(test, waited);
+	mutex_unlock(&h->grow_mutex);
+	flush_work(&s.work);
+	destroy_work_on_stack(&s.work);
+	KUNIT_EXPECT_TRUE(test, s.done);
+	KUNIT_EXPECT_EQ(test, s.gone, 4 * CP);
+	pe_consistent(test, h, &f);
 	palloc_heap_destroy(h);
 }
 
@@ -315,6 +368,62 @@ static void grow_ahead_keeps_headroom(struct kunit *test)
 
 #define PE_RUNS		64
 #define PE_STEPS	600
+
+/* palloc_heap_walk_absent()'s callback: log the chunk, stop at @stop_at. */
+struct pe_walk {
+	struct palloc_heap *h;
+	unsigned long seen[8];
+	unsigned int n;
+	long stop_at;
+	bool unlocked;
+};
+
+static int pe_walk_fn(void *arg, u64 start, u64 npages)
+{
+	struct pe_walk *w = arg;
+
+	/* The grow mutex is held for the call. */
+	w->unlocked = w->unlocked || !mutex_is_locked(&w->h->grow_mutex);
+	if (npages != CP || start % CP || w->n >= ARRAY_SIZE(w->seen))
+		return -EINVAL;
+	w->seen[w->n++] = start / CP;
+	return (long)(start / CP) == w->stop_at ? -EIO : 0;
+}
+
+static void walk_absent_visits_absent_chunks(struct kunit *test)
+{
+	static const unsigned long want[] = { 1, 5, 6, 7 };
+	struct pe_walk w = { .stop_at = -1 };
+	struct pe_fake f;
+	struct palloc_heap *h = pe_heap_empty(test, 8, &f);
+	u64 at, scav;
+	unsigned int i;
+
+	w.h = h;
+	/* Chunks 0, 2, 3 and 4 grown back and in use, the others absent. */
+	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, CP, CP, &at, &scav), 0);
+	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, 2 * CP, 2 * CP, &at, &scav), 0);
+	KUNIT_ASSERT_EQ(test, at, 2 * CP);
+	KUNIT_ASSERT_EQ(test, palloc_heap_free(h, 2 * CP, CP), 0);
+	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, CP, 4 * CP, &at, &scav), 0);
+	KUNIT_ASSERT_EQ(test, at, 4 * CP);
+	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, CP, CP, &at, &scav), 0);
+	KUNIT_ASSERT_EQ(test, at, 2 * CP);
+	KUNIT_EXPECT_EQ(test, palloc_heap_walk_absent(h, pe_walk_fn, &w), 0);
+	KUNIT_EXPECT_EQ(test, w.n, ARRAY_SIZE(want));
+	for (i = 0; i < w.n && i < ARRAY_SIZE(want); i++)
+		KUNIT_EXPECT_EQ(test, w.seen[i], want[i]);
+	KUNIT_EXPECT_FALSE(test, w.unlocked);
+	/* An error stops the walk and is returned. */
+	w.n = 0;
+	w.stop_at = 5;
+	KUNIT_EXPECT_EQ(test, palloc_heap_walk_absent(h, pe_walk_fn, &w), -EIO);
+	KUNIT_EXPECT_EQ(test, w.n, 2);
+	/* The walk changes nothing. */
+	pe_consistent(test, h, &f);
+	KUNIT_EXPECT_EQ(test, f.take_backs, 4);
+	palloc_heap_destroy(h);
+}
 
 static void random_shrink_grow_cycles(struct kunit *test)
 {
@@ -357,7 +466,7 @@ static void random_shrink_grow_cycles(struct kunit *test)
 			palloc_heap_scavenge(h, prandom_u32_state(&rnd) % (8 * CP), true);
 			break;
 		default:
-			palloc_heap_shrink(h, 1 + prandom_u32_state(&rnd) % 8);
+			palloc_heap_shrink(h, 1 + prandom_u32_state(&rnd) % 8, true);
 			break;
 		}
 		KUNIT_ASSERT_EQ_MSG(test, palloc_heap_check(h), 0, "step %u, seed %llu", step, s);
@@ -378,7 +487,9 @@ static struct kunit_case palloc_elastic_cases[] = {
 	KUNIT_CASE(grow_on_demand),
 	KUNIT_CASE(grow_failure_enomem_consistent),
 	KUNIT_CASE(refused_hand_back_keeps_chunk),
+	KUNIT_CASE(explicit_shrink_waits_for_grow),
 	KUNIT_CASE(grow_ahead_keeps_headroom),
+	KUNIT_CASE(walk_absent_visits_absent_chunks),
 	KUNIT_CASE(random_shrink_grow_cycles),
 	{}
 };

@@ -480,7 +480,7 @@ tests() {
 		[ "$mv" = 0 ] || { maps=pfn; elastic=movable; }
 		if insmod $KO size="$grab_size" min_size=0x1000000 grab_movable=$mv; then
 			pass "insmod elastic size=$grab_size min_size=16M grab_movable=$mv"
-			PB_ELASTIC=$elastic PB_ONLY=pb.info,pb.elastic_shrink_grow,pb.elastic_pressure,fuzz.one_process_exact,fuzz.processes \
+			PB_ELASTIC=$elastic PB_ONLY=pb.info,pb.elastic_shrink_grow,pb.elastic_pressure,pb.elastic_unmovable,fuzz.one_process_exact,fuzz.processes \
 				run_vmtest elastic$mv "" "$grab_size" $maps
 			check "elastic pool (grab_movable=$mv): nothing in use after vmtest" \
 				test "$(stat_of pages_inuse)" = 0

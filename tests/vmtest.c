@@ -4469,6 +4469,301 @@ TEST_F_TIMEOUT(pb, elastic_pressure, 120)
 }
 
 /*
+ * Free pages above watermark @wm ("min" or "high"), from /proc/zoneinfo: of
+ * every zone, or (@unmovable) of the zones an unmovable allocation may
+ * use, all but ZONE_MOVABLE.
+ */
+static long long pb_free_above(const char *wm, bool unmovable)
+{
+	char *text = pb_slurp("/proc/zoneinfo"), *z, *next, *f, *h;
+	long long n = 0;
+
+	if (!text)
+		return -1;
+	for (z = strstr(text, ", zone"); z; z = next) {
+		const char *name = z + strlen(", zone") + strspn(z + strlen(", zone"), " ");
+
+		next = strstr(z + 1, ", zone");
+		f = strstr(z, "pages free");
+		h = f ? strstr(f, wm) : NULL;
+		if (h && (!next || h < next) && (!unmovable || strncmp(name, "Movable", 7)))
+			n += strtoll(f + strlen("pages free"), NULL, 10) -
+			     strtoll(h + strlen(wm), NULL, 10);
+	}
+	free(text);
+	return n;
+}
+
+/* The debugfs probe: run one, then read the value of @key from it. */
+struct pb_probe {
+	__u64 window_absent, window_taken, window_longest;
+	__u64 zone_blocks, zone_taken, zone_longest, ms;
+	char zone[16];
+};
+
+static __u64 pb_key(const char *text, const char *key)
+{
+	const char *v = strstr(text, key);
+
+	return v ? strtoull(v + strlen(key), NULL, 10) : ~0ULL;
+}
+
+static int pb_run_probe(struct pb_probe *p)
+{
+	int fd = open(PB_DEBUGFS "/probe", O_WRONLY | O_CLOEXEC);
+	char *text, *z;
+	int ret = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, "1", 1) != 1)
+		ret = errno;
+	close(fd);
+	text = ret ? NULL : pb_slurp(PB_DEBUGFS "/probe");
+	if (!text)
+		return ret ?: EIO;
+	p->window_absent = pb_key(text, "window_absent: ");
+	p->window_taken = pb_key(text, "window_taken: ");
+	p->window_longest = pb_key(text, "window_longest: ");
+	p->zone_blocks = pb_key(text, "zone_blocks: ");
+	p->zone_taken = pb_key(text, "zone_taken: ");
+	p->zone_longest = pb_key(text, "zone_longest: ");
+	p->ms = pb_key(text, "probe_ms: ");
+	z = strstr(text, "zone: ");
+	snprintf(p->zone, sizeof(p->zone), "%.*s", z ? (int)strcspn(z + 6, "\n") : 1,
+		 z ? z + 6 : "?");
+	free(text);
+	return 0;
+}
+
+static void pb_log_probe(struct __test_metadata *_metadata, const char *when,
+			 const struct pb_probe *p)
+{
+	TH_LOG("%s: window %llu/%llu absent chunks (%llu adjacent), %s %llu/%llu (%llu), %llu ms",
+	       when, (unsigned long long)p->window_taken, (unsigned long long)p->window_absent,
+	       (unsigned long long)p->window_longest, p->zone, (unsigned long long)p->zone_taken,
+	       (unsigned long long)p->zone_blocks, (unsigned long long)p->zone_longest,
+	       (unsigned long long)p->ms);
+}
+
+/*
+ * Fill pipes with @pages pages of data (unmovable kernel memory: pipe
+ * buffers are GFP_HIGHUSER, never ZONE_MOVABLE), keeping both ends open
+ * (a write with no reader open gets SIGPIPE).  Return: the pages filled.
+ */
+static long long pb_fill_pipes(long long pages)
+{
+	static char buf[1 << 20];
+	struct rlimit rl = { .rlim_cur = 1 << 16, .rlim_max = 1 << 16 };
+	long long done = 0;
+	int p[2];
+	ssize_t n;
+
+	memset(buf, 0x5a, sizeof(buf));
+	setrlimit(RLIMIT_NOFILE, &rl);
+	while (done < pages) {
+		if (pipe(p))
+			break;
+		if (fcntl(p[1], F_SETPIPE_SZ, (int)sizeof(buf)) < 0)
+			break;
+		n = write(p[1], buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		done += n / pb_page_size();
+	}
+	return done;
+}
+
+/*
+ * A child that fills @pages pages with anonymous memory (@pipes false) or
+ * pipe buffers (@pipes true), tells how many, and keeps them until killed.
+ * Return: its pid, the count in *@got.
+ */
+static pid_t pb_hog(long long pages, bool pipes, long long *got)
+{
+	int up[2];
+	pid_t pid;
+
+	*got = 0;
+	if (pipe2(up, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		long long n = 0;
+		size_t len = pages * pb_page_size(), off;
+		char *m;
+
+		if (pipes) {
+			n = pb_fill_pipes(pages);
+		} else {
+			m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				 -1, 0);
+			if (m == MAP_FAILED)
+				_exit(2);
+			for (off = 0; off < len; off += pb_page_size())
+				m[off] = 1;
+			n = pages;
+		}
+		if (write(up[1], &n, sizeof(n)) != sizeof(n))
+			_exit(3);
+		pause();
+		_exit(0);
+	}
+	close(up[1]);
+	if (pid > 0 && read(up[0], got, sizeof(*got)) != sizeof(*got))
+		*got = -1;
+	close(up[0]);
+	return pid;
+}
+
+static void pb_unhog(pid_t pid)
+{
+	int status;
+
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+}
+
+/*
+ * Unmovable allocations in the returned chunks, on purpose.  With the whole
+ * pool allocated, child A fills all but 48 MiB above the high watermarks
+ * with anonymous memory; the pool is freed and shrinks, so that the
+ * returned chunks are most of the free memory; child B then fills the
+ * free memory of every zone but ZONE_MOVABLE down to 12 MiB above the min
+ * watermark with pipe buffers, unmovable kernel pages.  A goes; B keeps
+ * its pipes.
+ *
+ * The debugfs probe measures, idle, under both children and under B alone,
+ * how many of the window's absent chunks the kernel would give back, and
+ * how many of the other 2 MiB blocks of the same zone: what a heap
+ * spanning the zone would find.  In ZONE_MOVABLE the pipes cannot land in
+ * the chunks: every chunk must come back and the whole range must grow.
+ * In a normal zone the kernel may refuse (ENOMEM, consistently).  A probe
+ * changes nothing in the pool.
+ */
+/* Chunks of the pool handed back now. */
+static __u64 pb_absent_chunks(int fd, __u64 npages)
+{
+	struct palloc_ioc_stats st;
+
+	return pb_stats(fd, &st) ? ~0ULL : (npages - st.pages_present) / 512;
+}
+
+/*
+ * A probe, logged.  The background scavenger may hand chunks back during
+ * it, and nothing grows them (nothing allocates): the chunks it saw absent
+ * lie between the counts before and after it.  It grows nothing itself.
+ */
+static int pb_probe_checked(struct __test_metadata *_metadata, int fd, __u64 npages,
+			    const char *when, struct pb_probe *p)
+{
+	struct palloc_ioc_stats st0, st1;
+	__u64 before = pb_absent_chunks(fd, npages), after;
+	int ret;
+
+	if (pb_stats(fd, &st0))
+		return errno;
+	ret = pb_run_probe(p);
+	if (ret || pb_stats(fd, &st1))
+		return ret ?: errno;
+	after = pb_absent_chunks(fd, npages);
+	pb_log_probe(_metadata, when, p);
+	EXPECT_LE(before, p->window_absent);
+	EXPECT_GE(after, p->window_absent);
+	EXPECT_GE(p->window_absent, p->window_taken);
+	EXPECT_GE(p->zone_blocks, p->zone_taken);
+	EXPECT_LT(0, p->zone_blocks);
+	EXPECT_EQ(st0.pages_grown, st1.pages_grown);
+	return 0;
+}
+
+TEST_F_TIMEOUT(pb, elastic_unmovable, 300)
+{
+	struct palloc_ioc_stats st0, st1;
+	struct palloc_ioc_alloc a;
+	struct pb_probe idle, both, pipes;
+	long long want, got, anon_got;
+	pid_t anon, pip;
+	__u64 absent;
+	bool movable;
+	int ret;
+
+	if (!(self->info.features & PALLOC_FEATURE_ELASTIC)) {
+		/* A fixed pool has no probe. */
+		EXPECT_NE(0, access(PB_DEBUGFS "/probe", F_OK));
+		return;
+	}
+	movable = !strcmp(getenv("PB_ELASTIC"), "movable");
+	pb_scavenge_all(self->fd, self->info.npages);
+	ASSERT_LT(0, pb_absent_chunks(self->fd, self->info.npages));
+	ASSERT_EQ(0, pb_probe_checked(_metadata, self->fd, self->info.npages, "idle", &idle));
+	if (movable)
+		EXPECT_EQ(idle.window_absent, idle.window_taken);
+
+	/* A: anonymous memory everywhere but where the pool is. */
+	ASSERT_EQ(0, pb_alloc(self->fd, self->info.npages, 0, 0, &a));
+	want = pb_free_above("high ", false) - (48 << 20) / (long long)self->ps;
+	ASSERT_LT(0, want);
+	anon = pb_hog(want, false, &anon_got);
+	ASSERT_LT(0, anon);
+	EXPECT_EQ(want, anon_got);
+	EXPECT_EQ(0, pb_free(self->fd, a.offset, a.npages));
+	pb_scavenge_all(self->fd, self->info.npages);
+	ASSERT_EQ(0, pb_stats(self->fd, &st0));
+	absent = (self->info.npages - st0.pages_present) / 512;
+
+	/* B: pipe buffers, into whatever is free, the returned chunks first. */
+	want = pb_free_above("min ", true) - (12 << 20) / (long long)self->ps;
+	pip = want > 0 ? pb_hog(want, true, &got) : -1;
+	TH_LOG("A: %lld MiB anon; %llu chunks out; B: %lld MiB pipes (of %lld); %lld MiB left",
+	       anon_got * (long long)self->ps >> 20, (unsigned long long)absent,
+	       got * (long long)self->ps >> 20, want * (long long)self->ps >> 20,
+	       pb_free_above("high ", false) * (long long)self->ps >> 20);
+	EXPECT_LT(0, pip);
+	EXPECT_GE(got * 10, want * 9);
+	ASSERT_EQ(0, pb_probe_checked(_metadata, self->fd, self->info.npages,
+				      "anonymous and unmovable pressure", &both));
+	pb_unhog(anon);
+	ASSERT_EQ(0, pb_probe_checked(_metadata, self->fd, self->info.npages,
+				      "unmovable pressure alone", &pipes));
+	if (movable)
+		EXPECT_EQ(pipes.window_absent, pipes.window_taken);
+
+	ASSERT_EQ(0, pb_stats(self->fd, &st0));
+	absent = (self->info.npages - st0.pages_present) / 512;
+	ret = pb_alloc(self->fd, self->info.npages, 0, 0, &a);
+	ASSERT_EQ(0, pb_stats(self->fd, &st1));
+	TH_LOG("whole-range ALLOC, pipes held: %s; %llu of %llu chunks grown, %llu refused",
+	       ret ? strerror(ret) : "ok",
+	       (unsigned long long)(st1.pages_grown - st0.pages_grown) / 512,
+	       (unsigned long long)absent,
+	       (unsigned long long)(st1.grow_failures - st0.grow_failures));
+	if (movable || !ret) {
+		EXPECT_EQ(0, ret);
+		EXPECT_EQ(self->info.npages, st1.pages_present);
+	} else {
+		EXPECT_EQ(ENOMEM, ret);
+		EXPECT_LT(st0.grow_failures, st1.grow_failures);
+		EXPECT_TRUE(pb_stats_consistent(&st1));
+	}
+	if (!ret)
+		EXPECT_EQ(0, pb_free(self->fd, a.offset, a.npages));
+	pb_unhog(pip);
+
+	/* The pipes gone; an unmovable page of the kernel's may stay behind. */
+	ret = pb_alloc(self->fd, self->info.npages, 0, 0, &a);
+	TH_LOG("whole-range ALLOC after the pipes closed: %s", ret ? strerror(ret) : "ok");
+	EXPECT_TRUE(!ret || (ret == ENOMEM && !movable));
+	if (!ret)
+		EXPECT_EQ(0, pb_free(self->fd, a.offset, a.npages));
+	ASSERT_EQ(0, pb_stats(self->fd, &st1));
+	EXPECT_TRUE(pb_stats_consistent(&st1));
+	EXPECT_TRUE(pb_check_ok());
+}
+
+/*
  * STATS under ABI 2's number returns ABI 2's structure: the first 20
  * fields, nothing written past them.
  */
