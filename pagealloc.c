@@ -553,6 +553,12 @@ static unsigned long palloc_cache_index(const struct palloc_pcache *c, u64 base)
  * Is any page of [start, start + npages) held free by a per-CPU cache?
  * Looks only at the caches that hold a block of the range (h->cache_blocks),
  * so the work is bounded by the range, not by the number of CPUs.
+ *
+ * Called on the heap's free path, it first clears the range's @out bits
+ * in those caches, so that no cache takes these pages back lock-free
+ * after the heap has them.  A lock-free free sets its cache bits before it
+ * clears its @out bits (both fully ordered), so either it sees its bits
+ * gone and falls back to the heap path, or this sees the cache bits.
  */
 static bool palloc_cached(struct palloc_heap *h, u64 start, u64 npages)
 {
@@ -566,11 +572,14 @@ static bool palloc_cached(struct palloc_heap *h, u64 start, u64 npages)
 			  last * nr_cpu_ids + nr_cpu_ids - 1) {
 		/* base only changes under h->lock; cache bits only drop without it. */
 		u64 base = (u64)(idx / nr_cpu_ids) * PALLOC_CACHE_PAGES;
-		u64 cache = READ_ONCE(c->cache);
 		u64 lo = max(start, base) - base;
 		u64 hi = min(start + npages, base + PALLOC_CACHE_PAGES) - base;
+		u64 m = GENMASK_ULL(hi - 1, lo);
 
-		if (c->base == base && cache & GENMASK_ULL(hi - 1, lo))
+		if (c->base != base)
+			continue;
+		atomic64_fetch_andnot(m, &c->out);
+		if (READ_ONCE(c->cache) & m)
 			return true;
 	}
 	return false;
@@ -884,6 +893,8 @@ static void palloc_cache_forget(struct palloc_heap *h, struct palloc_pcache *c)
 		return;
 	xa_erase(&h->cache_blocks, palloc_cache_index(c, c->base));
 	c->base = U64_MAX;
+	/* Pages still out go back through the heap. */
+	atomic64_set(&c->out, 0);
 }
 
 /* Fill an empty per-CPU cache from the heap (Go's allocToCache). */
@@ -983,6 +994,7 @@ static bool palloc_cache_take(struct palloc_heap *h, struct palloc_pcache *c, u6
 	*scav = hweight64(c->scav & m);
 	WRITE_ONCE(c->cache, c->cache & ~m);
 	c->scav &= ~m;
+	atomic64_or(m, &c->out);
 	atomic64_sub(npages, &h->pages_cached);
 	c->allocs++;
 	c->pages += npages;
@@ -1436,6 +1448,39 @@ static bool palloc_free_ok(struct palloc_heap *h, u64 start, u64 npages)
 	       !palloc_cached(h, start, npages);
 }
 
+/*
+ * Free pages this CPU's cache handed out back into the cache, without the
+ * heap lock (the per-CPU half of a free, as the IOVA allocator's rcache):
+ * only a run inside the cache's block whose every page is still out from
+ * it.  The pages go back dirty.  Return: true if the cache took them.
+ */
+static bool palloc_cache_free(struct palloc_heap *h, u64 start, u64 npages)
+{
+	struct palloc_pcache *c = raw_cpu_ptr(h->pcache);
+	u64 base = ALIGN_DOWN(start, PALLOC_CACHE_PAGES), m, old;
+	bool ok = false;
+
+	if (npages > PALLOC_CACHE_PAGES || start + npages > base + PALLOC_CACHE_PAGES)
+		return false;
+	m = GENMASK_ULL(start + npages - 1 - base, start - base);
+	spin_lock(&c->lock);
+	if (c->base == base && (atomic64_read(&c->out) & m) == m) {
+		/* Cache bits first: see palloc_cached(). */
+		WRITE_ONCE(c->cache, c->cache | m);
+		old = atomic64_fetch_andnot(m, &c->out);
+		ok = (old & m) == m;
+		if (ok) {
+			atomic64_add(npages, &h->pages_cached);
+			c->frees++;
+		} else {
+			/* The heap path took them meanwhile: it decides. */
+			WRITE_ONCE(c->cache, c->cache & ~m);
+		}
+	}
+	spin_unlock(&c->lock);
+	return ok;
+}
+
 /**
  * palloc_heap_free() - free a run of allocated pages
  * @h: the heap
@@ -1443,7 +1488,9 @@ static bool palloc_free_ok(struct palloc_heap *h, u64 start, u64 npages)
  * @npages: number of pages, >= 1
  *
  * Any allocated run or part of one may be freed.  The pages become free and
- * dirty: freeing never marks pages scavenged.  Freeing a page that is not
+ * dirty: freeing never marks pages scavenged.  Pages this CPU's cache handed
+ * out and still holds the block of go back into the cache, without the
+ * heap lock; other frees go to the heap.  Freeing a page that is not
  * allocated (free, held by a per-CPU cache, absent, or being scavenged) is
  * refused and changes nothing.  A run of more than PALLOC_BATCH_PAGES is
  * checked and then freed in batches, with lock breaks in between; its
@@ -1462,6 +1509,10 @@ int palloc_heap_free(struct palloc_heap *h, u64 start, u64 npages)
 	if (!palloc_range_ok(h, start, npages)) {
 		palloc_lock(h);
 		goto out_refused;
+	}
+	if (palloc_cache_free(h, start, npages)) {
+		trace_palloc_free(start, npages, 0);
+		return 0;
 	}
 	/* Pass 0 checks every batch, pass 1 frees them (one pass if small). */
 	palloc_lock(h);
@@ -1783,19 +1834,22 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_heap_kick_scavenger);
  * Every page count comes from one hold of h->lock, so the snapshot is
  * consistent: pages_total = pages_inuse + pages_free + pages_cached +
  * pages_scavenging.  (A cache take that runs meanwhile moves pages from
- * cached to in use, which keeps the sum.)  Only cache_allocs is summed
- * over the CPUs, outside the lock: a racy snapshot of monotonic counters.
+ * cached to in use, and a cache free the other way, which keeps the sum.)
+ * Only cache_allocs and cache_frees are summed over the CPUs, outside the
+ * lock: a racy snapshot of monotonic counters.
  *
  * Context: Process context.  Takes and releases h->lock.
  */
 void palloc_heap_stats(struct palloc_heap *h, struct palloc_stats *st)
 {
-	u64 cache_allocs = 0;
+	u64 cache_allocs = 0, cache_frees = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		/* racy read: a snapshot of a counter other CPUs move */
+	for_each_possible_cpu(cpu) {
+		/* racy reads: a snapshot of counters other CPUs move */
 		cache_allocs += data_race(per_cpu_ptr(h->pcache, cpu)->allocs);
+		cache_frees += data_race(per_cpu_ptr(h->pcache, cpu)->frees);
+	}
 	palloc_lock(h);
 	*st = (struct palloc_stats){
 		.pages_total = h->pages_total,
@@ -1805,10 +1859,11 @@ void palloc_heap_stats(struct palloc_heap *h, struct palloc_stats *st)
 		.pages_scavenging = h->inflight_npages,
 		.largest_free = palloc_largest_free(h),
 		.allocs = h->allocs + cache_allocs,
-		.frees = h->frees,
+		.frees = h->frees + cache_frees,
 		.alloc_failures = h->alloc_failures,
 		.free_errors = h->free_errors,
 		.cache_allocs = cache_allocs,
+		.cache_frees = cache_frees,
 		.pages_released = h->pages_released,
 		.scavenge_runs = h->scavenge_runs,
 		.pages_returned = h->pages_returned,

@@ -93,6 +93,7 @@ struct palloc_elastic_ops {
  * @alloc_failures: allocations that found no room
  * @free_errors: frees refused because the pages were not allocated
  * @cache_allocs: allocations served by a per-CPU cache
+ * @cache_frees: frees taken back by a per-CPU cache (without the heap lock)
  * @pages_released: pages released by the scavenger, ever
  * @scavenge_runs: calls of palloc_heap_scavenge()
  * @pages_returned: pages handed back to the kernel (elastic heap), ever
@@ -113,6 +114,7 @@ struct palloc_stats {
 	u64 alloc_failures;
 	u64 free_errors;
 	u64 cache_allocs;
+	u64 cache_frees;
 	u64 pages_released;
 	u64 scavenge_runs;
 	u64 pages_returned;
@@ -133,7 +135,15 @@ struct palloc_stats {
  * @cache: 1 = free page held by this cache (the block's pages are all
  *	allocated in the heap's bitmap while cached)
  * @scav: 1 = that page is scavenged; a subset of @cache
+ * @out: 1 = a page of the block this cache handed out and nobody freed
+ *	since: a free of such pages on this CPU goes back into the cache
+ *	without the heap lock (as the IOVA allocator's per-CPU rcache takes
+ *	frees).  Set only under @lock, by a take; cleared atomically, also
+ *	by the heap's free path under the heap lock alone, and whole when
+ *	the cache moves to another block.  Clearing a bit only sends a later
+ *	free to the heap path, so it is always safe.
  * @allocs: allocations served from this cache
+ * @frees: frees taken back into this cache
  * @pages: pages handed out from this cache
  */
 struct palloc_pcache {
@@ -142,7 +152,9 @@ struct palloc_pcache {
 	u64 base;
 	u64 cache;
 	u64 scav;
+	atomic64_t out;
 	u64 allocs;
+	u64 frees;
 	u64 pages;
 };
 

@@ -75,7 +75,9 @@ struct pa_conc;
  *  - scav: free and scavenged (pages held by the page cache included);
  *  - avail: free and not held by the page cache.
  * The page cache of the CPU the test is pinned to is c_base/c_cache, with
- * Go's polarity (1 = free page held by the cache).
+ * Go's polarity (1 = free page held by the cache); c_out has the pages of
+ * its block it handed out that are still the test's, which a free on this
+ * CPU gives back to the cache instead of the heap.
  */
 struct pa_fix {
 	struct kunit *test;
@@ -93,10 +95,12 @@ struct pa_fix {
 	unsigned long *scratch;
 	u64 c_base;
 	u64 c_cache;
+	u64 c_out;
 
 	/* The counters palloc_heap_stats() must report. */
 	u64 allocs;
 	u64 cache_allocs;
+	u64 cache_frees;
 	u64 frees;
 	u64 alloc_failures;
 	u64 free_errors;
@@ -220,8 +224,10 @@ static struct pa_fix *pa_setup(struct kunit *test, u64 npages)
 	fx->avail = pa_bitmap(test, fx->nbits);
 	fx->scratch = pa_bitmap(test, fx->nbits);
 	fx->c_cache = 0;
+	fx->c_out = 0;
 	fx->allocs = 0;
 	fx->cache_allocs = 0;
+	fx->cache_frees = 0;
 	fx->frees = 0;
 	fx->alloc_failures = 0;
 	fx->free_errors = 0;
@@ -313,7 +319,10 @@ static u64 pa_ref_largest(const struct pa_fix *fx)
 	}
 }
 
-/* Go's pageCache.flush: the cached pages are free in the heap again. */
+/*
+ * Go's pageCache.flush: the cached pages are free in the heap again, and
+ * the pages still out will be freed to the heap.
+ */
 static void pa_model_flush(struct pa_fix *fx)
 {
 	unsigned int k;
@@ -322,6 +331,7 @@ static void pa_model_flush(struct pa_fix *fx)
 		if ((fx->c_cache >> k) & 1)
 			set_bit(fx->c_base + k, fx->avail);
 	fx->c_cache = 0;
+	fx->c_out = 0;
 }
 
 /* Go's allocToCache: the 64-page block of the lowest free page. */
@@ -329,6 +339,7 @@ static void pa_model_refill(struct pa_fix *fx)
 {
 	u64 p = find_first_bit(fx->avail, fx->npages), k;
 
+	fx->c_out = 0;
 	if (p >= fx->npages)
 		return;
 	fx->c_base = ALIGN_DOWN(p, 64);
@@ -361,6 +372,7 @@ static u64 pa_model_place(struct pa_fix *fx, u64 n, u64 align, bool *from_cache)
 		i = pa_ref_range64(fx->c_cache, n);
 		if (i < 64) {
 			fx->c_cache &= ~GENMASK_ULL(i + n - 1, i);
+			fx->c_out |= GENMASK_ULL(i + n - 1, i);
 			*from_cache = true;
 			return fx->c_base + i;
 		}
@@ -626,6 +638,7 @@ static void pa_check_stats(struct pa_fix *fx)
 	ok &= pa_stat(fx, "largest_free", st.largest_free, pa_ref_largest(fx));
 	ok &= pa_stat(fx, "allocs", st.allocs, fx->allocs);
 	ok &= pa_stat(fx, "cache_allocs", st.cache_allocs, fx->cache_allocs);
+	ok &= pa_stat(fx, "cache_frees", st.cache_frees, fx->cache_frees);
 	ok &= pa_stat(fx, "frees", st.frees, fx->frees);
 	ok &= pa_stat(fx, "alloc_failures", st.alloc_failures, fx->alloc_failures);
 	ok &= pa_stat(fx, "free_errors", st.free_errors, fx->free_errors);
@@ -749,11 +762,26 @@ static int pa_free(struct pa_fix *fx, u64 start, u64 n)
 	}
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "seed %u step %u: free(%llu, %llu)", fx->seed, fx->step,
 			    start, n);
+	fx->frees++;
+	if (start >= fx->c_base && start + n <= fx->c_base + 64 &&
+	    (fx->c_out & GENMASK_ULL(start + n - 1 - fx->c_base, start - fx->c_base)) ==
+	    GENMASK_ULL(start + n - 1 - fx->c_base, start - fx->c_base)) {
+		/* Back into this CPU's cache, dirty. */
+		for (p = start; p < start + n; p++) {
+			clear_bit(p, fx->owned);
+			fx->c_cache |= BIT_ULL(p - fx->c_base);
+			fx->c_out &= ~BIT_ULL(p - fx->c_base);
+		}
+		fx->cache_frees++;
+		return 0;
+	}
 	for (p = start; p < start + n; p++) {
 		clear_bit(p, fx->owned);
 		set_bit(p, fx->avail);
+		/* The heap path takes them from the cache's out pages. */
+		if (p >= fx->c_base && p < fx->c_base + 64)
+			fx->c_out &= ~BIT_ULL(p - fx->c_base);
 	}
-	fx->frees++;
 	return 0;
 }
 
@@ -2172,7 +2200,7 @@ static void cache_alloc_go_cases(struct kunit *test)
  * @base leaves the block allocated where ~@cache and scavenged where @scav.
  * The refill that loads the cache hands out its lowest free page: an extra
  * page below the cache when bit 0 is clear, otherwise page 0, freed again
- * (freed pages are dirty).
+ * on this CPU, which puts it back into the cache, dirty.
  */
 static void pa_cache_flush_one(struct kunit *test, u64 base, u64 cache, u64 scav)
 {
@@ -2189,7 +2217,7 @@ static void pa_cache_flush_one(struct kunit *test, u64 base, u64 cache, u64 scav
 		pa_free(fx, base, 1);
 		want_scav &= ~1ULL;
 	}
-	KUNIT_ASSERT_EQ(test, fx->c_cache, cache & ~1ULL);
+	KUNIT_ASSERT_EQ(test, fx->c_cache, cache);
 	pa_check(fx);
 	pa_flush(fx);
 	d = &fx->h->chunks[0];
@@ -2328,6 +2356,65 @@ static void flush_returns_everything(struct kunit *test)
 	pa_check(fx);
 }
 
+/*
+ * A free of pages this CPU's cache handed out goes back into the cache,
+ * dirty, without the heap lock (the IOVA rcache's idea): the heap's bitmap
+ * still has them allocated, the next small allocation gets them back
+ * unscavenged, and a second free of them is refused.
+ */
+static void cache_takes_back_its_frees(struct kunit *test)
+{
+	struct pa_fix *fx = pa_setup(test, CP);
+	struct palloc_stats st;
+	u64 at, again, scav;
+
+	pa_grow(fx, 0, CP, true);
+	KUNIT_ASSERT_EQ(test, pa_alloc(fx, 3, 1, &at, &scav), 0);
+	KUNIT_EXPECT_EQ(test, scav, 3);
+	KUNIT_EXPECT_EQ(test, pa_free(fx, at, 3), 0);
+	palloc_heap_stats(fx->h, &st);
+	KUNIT_EXPECT_EQ(test, st.cache_frees, 1);
+	KUNIT_EXPECT_EQ(test, st.pages_cached, 64);
+	KUNIT_EXPECT_EQ(test, fx->h->chunks[0].alloc.w[0], ~0ULL);
+	pa_check(fx);
+	/* A double free: refused, nothing changes. */
+	KUNIT_EXPECT_EQ(test, pa_free(fx, at, 1), -EINVAL);
+	pa_check(fx);
+	/* They come back first, dirty now. */
+	KUNIT_ASSERT_EQ(test, pa_alloc(fx, 3, 1, &again, &scav), 0);
+	KUNIT_EXPECT_EQ(test, again, at);
+	KUNIT_EXPECT_EQ(test, scav, 0);
+	pa_check(fx);
+}
+
+/*
+ * A free through the heap takes its pages from the out pages of a cache
+ * holding their block, so that a later, bad free of them on the cache's
+ * CPU is refused instead of putting pages the heap has free into the
+ * cache.  Pages 62..65 present: the cache holds 62 and 63 (block 0), the
+ * heap hands out 64 (aligned, so not from the cache); freeing 62..64 in
+ * one run crosses the block and goes through the heap.
+ */
+static void heap_free_clears_cache_out(struct kunit *test)
+{
+	struct pa_fix *fx = pa_setup(test, CP);
+	u64 at;
+
+	pa_grow(fx, 62, 4, false);
+	KUNIT_ASSERT_EQ(test, pa_alloc(fx, 2, 1, &at, NULL), 0);
+	KUNIT_ASSERT_EQ(test, at, 62);
+	KUNIT_ASSERT_EQ(test, pa_alloc(fx, 1, 2, &at, NULL), 0);
+	KUNIT_ASSERT_EQ(test, at, 64);
+	KUNIT_ASSERT_EQ(test, pa_free(fx, 62, 3), 0);
+	pa_check(fx);
+	KUNIT_EXPECT_EQ(test, pa_free(fx, 62, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pa_free(fx, 63, 1), -EINVAL);
+	pa_check(fx);
+	KUNIT_ASSERT_EQ(test, pa_alloc(fx, 4, 1, &at, NULL), 0);
+	KUNIT_EXPECT_EQ(test, at, 62);
+	pa_check(fx);
+}
+
 static struct kunit_case palloc_cache_cases[] = {
 	KUNIT_CASE_PARAM(cache_alloc_go_cases, cache_cases_gen_params),
 	KUNIT_CASE(cache_flush_go),
@@ -2335,6 +2422,8 @@ static struct kunit_case palloc_cache_cases[] = {
 	KUNIT_CASE(full_heap_flushes_caches),
 	KUNIT_CASE(cache_random_never_twice),
 	KUNIT_CASE(flush_returns_everything),
+	KUNIT_CASE(cache_takes_back_its_frees),
+	KUNIT_CASE(heap_free_clears_cache_out),
 	{}
 };
 
