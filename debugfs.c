@@ -61,6 +61,7 @@ static int palloc_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "alloc_failures: %llu\n", st.alloc_failures);
 	seq_printf(m, "free_errors: %llu\n", st.free_errors);
 	seq_printf(m, "cache_allocs: %llu\n", st.cache_allocs);
+	seq_printf(m, "cache_frees: %llu\n", st.cache_frees);
 	seq_printf(m, "pages_released: %llu\n", st.pages_released);
 	seq_printf(m, "scavenge_runs: %llu\n", st.scavenge_runs);
 	seq_printf(m, "pages_present: %llu\n", st.pages_total);

@@ -48,7 +48,7 @@
 /* Leaf summaries: 10-bit fields, enough for 0..512. */
 #define PALLOC_LEAF_BITS	10
 #define PALLOC_LEAF_MASK	((1U << PALLOC_LEAF_BITS) - 1)
-/* Background scavenger: work slice and idle period. */
+/* Background scavenger: work slice, and how long a cache may stay idle. */
 #define PALLOC_SCAV_SLICE_NS	(1 * NSEC_PER_MSEC)
 #define PALLOC_SCAV_IDLE	(HZ)
 
@@ -244,11 +244,48 @@ static bool palloc_freeable(struct palloc_heap *h, u64 start, u64 npages)
 	return true;
 }
 
+/* First page of the run [lo, 512) of @b that is @set, or 512. */
+static unsigned int palloc_bits_next(const struct palloc_bits *b, unsigned int lo, bool set)
+{
+	unsigned int k;
+
+	for (k = lo / 64; k < PALLOC_CHUNK_WORDS; k++) {
+		u64 x = set ? b->w[k] : ~b->w[k];
+
+		if (k == lo / 64)
+			x &= ~0ULL << (lo % 64);
+		if (x)
+			return k * 64 + palloc_ctz64(x);
+	}
+	return PALLOC_CHUNK_PAGES;
+}
+
+/*
+ * Note in @dirty (bit k for page @off + k of the run) the pages of
+ * [i, i + n) of chunk @d that are not scavenged: they hold an old owner's
+ * data.  Called before the pages are allocated (which clears the bits).
+ */
+static void palloc_note_dirty(const struct palloc_data *d, unsigned int i, unsigned int n,
+			      unsigned long *dirty, u64 off)
+{
+	unsigned int lo = i, hi;
+
+	while (lo < i + n) {
+		lo = palloc_bits_next(&d->scav, lo, false);
+		if (lo >= i + n)
+			break;
+		hi = min(palloc_bits_next(&d->scav, lo, true), i + n);
+		bitmap_set(dirty, off + lo - i, hi - lo);
+		lo = hi;
+	}
+}
+
 /*
  * Mark free pages [start, start + npages) allocated (Go's allocRange).
  * Return: how many of them were scavenged.
  */
-static u64 palloc_alloc_range(struct palloc_heap *h, u64 start, u64 npages)
+static u64 palloc_alloc_range(struct palloc_heap *h, u64 start, u64 npages, unsigned long *dirty,
+			      u64 run)
 {
 	unsigned long ci;
 	unsigned int i, n;
@@ -260,6 +297,8 @@ static u64 palloc_alloc_range(struct palloc_heap *h, u64 start, u64 npages)
 		struct palloc_data *d = &h->chunks[ci];
 
 		palloc_hold_work(h, 1);
+		if (dirty)
+			palloc_note_dirty(d, i, n, dirty, p - run);
 		scav += palloc_bits_popcnt_range(&d->scav, i, n);
 		if (n == PALLOC_CHUNK_PAGES)
 			palloc_data_alloc_all(d);
@@ -303,22 +342,6 @@ static void palloc_free_range(struct palloc_heap *h, u64 start, u64 npages, bool
 		h->pages_scav += npages;
 	h->search_addr = min(h->search_addr, start);
 	palloc_update(h, start / PALLOC_CHUNK_PAGES, (start + npages - 1) / PALLOC_CHUNK_PAGES);
-}
-
-/* First page of the run [lo, 512) of @b that is @set, or 512. */
-static unsigned int palloc_bits_next(const struct palloc_bits *b, unsigned int lo, bool set)
-{
-	unsigned int k;
-
-	for (k = lo / 64; k < PALLOC_CHUNK_WORDS; k++) {
-		u64 x = set ? b->w[k] : ~b->w[k];
-
-		if (k == lo / 64)
-			x &= ~0ULL << (lo % 64);
-		if (x)
-			return k * 64 + palloc_ctz64(x);
-	}
-	return PALLOC_CHUNK_PAGES;
 }
 
 /*
@@ -789,7 +812,7 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_heap_grow);
  * palloc_resv_fill() marks it.
  */
 static bool palloc_alloc_locked(struct palloc_heap *h, u64 npages, u64 align, bool reserve,
-				u64 *start, u64 *scav)
+				u64 *start, u64 *scav, unsigned long *dirty)
 	__must_hold(&h->lock)
 {
 	u64 sa = h->search_addr, from = sa, at, hint;
@@ -838,7 +861,7 @@ found:
 		h->resv_end = at + npages;
 		*scav = 0;
 	} else {
-		*scav = palloc_alloc_range(h, at, npages);
+		*scav = palloc_alloc_range(h, at, npages, dirty, at);
 	}
 	h->search_addr = max(h->search_addr, hint);
 	return true;
@@ -851,10 +874,10 @@ found:
  * and frees refuse its pages, which are still free.
  * Return: how many of the pages were scavenged.
  */
-static u64 palloc_resv_fill(struct palloc_heap *h)
+static u64 palloc_resv_fill(struct palloc_heap *h, unsigned long *dirty)
 	__must_hold(&h->lock)
 {
-	u64 scav = 0;
+	u64 scav = 0, run = h->resv_start;
 
 	lockdep_assert_held(&h->lock);
 	lockdep_assert_held(&h->resv_mutex);
@@ -862,7 +885,7 @@ static u64 palloc_resv_fill(struct palloc_heap *h)
 		u64 p = h->resv_start;
 		u64 n = min(h->resv_end - p, PALLOC_BATCH_PAGES - p % PALLOC_CHUNK_PAGES);
 
-		scav += palloc_alloc_range(h, p, n);
+		scav += palloc_alloc_range(h, p, n, dirty, run);
 		h->resv_start = p + n;
 		if (h->resv_start < h->resv_end)
 			palloc_lock_break(h);
@@ -980,7 +1003,7 @@ out_forget:
 
 /* Take @npages from a cache (Go's pageCache.alloc). */
 static bool palloc_cache_take(struct palloc_heap *h, struct palloc_pcache *c, u64 npages,
-			      u64 *start, u64 *scav)
+			      u64 *start, u64 *scav, unsigned long *dirty)
 {
 	unsigned int i;
 	u64 m;
@@ -992,10 +1015,18 @@ static bool palloc_cache_take(struct palloc_heap *h, struct palloc_pcache *c, u6
 	m = GENMASK_ULL(i + npages - 1, i);
 	*start = c->base + i;
 	*scav = hweight64(c->scav & m);
+	if (dirty) {
+		unsigned int k;
+
+		for (k = i; k < i + npages; k++)
+			if (!(c->scav & BIT_ULL(k)))
+				__set_bit(k - i, dirty);
+	}
 	WRITE_ONCE(c->cache, c->cache & ~m);
 	c->scav &= ~m;
 	atomic64_or(m, &c->out);
 	atomic64_sub(npages, &h->pages_cached);
+	c->busy = true;
 	c->allocs++;
 	c->pages += npages;
 	return true;
@@ -1005,7 +1036,8 @@ static bool palloc_cache_take(struct palloc_heap *h, struct palloc_pcache *c, u6
  * The per-CPU cache path: Go's mheap.allocSpan for npages < 16.  The cache
  * is the one of the CPU this task runs on now; preemption stays enabled.
  */
-static bool palloc_cache_alloc(struct palloc_heap *h, u64 npages, u64 *start, u64 *scav)
+static bool palloc_cache_alloc(struct palloc_heap *h, u64 npages, u64 *start, u64 *scav,
+			       unsigned long *dirty)
 {
 	struct palloc_pcache *c = raw_cpu_ptr(h->pcache);
 	bool ok;
@@ -1013,7 +1045,7 @@ static bool palloc_cache_alloc(struct palloc_heap *h, u64 npages, u64 *start, u6
 	spin_lock(&c->lock);
 	if (!c->cache)
 		palloc_cache_refill(h, c);
-	ok = palloc_cache_take(h, c, npages, start, scav);
+	ok = palloc_cache_take(h, c, npages, start, scav, dirty);
 	spin_unlock(&c->lock);
 	return ok;
 }
@@ -1367,13 +1399,36 @@ static u64 palloc_grow_ahead(struct palloc_heap *h)
  */
 int palloc_heap_alloc(struct palloc_heap *h, u64 npages, u64 align, u64 *start, u64 *scav)
 {
+	return palloc_heap_alloc_dirty(h, npages, align, start, scav, NULL);
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_alloc);
+
+/**
+ * palloc_heap_alloc_dirty() - palloc_heap_alloc(), saying which pages are dirty
+ * @h: the heap
+ * @npages: pages wanted, >= 1
+ * @align: alignment of the first page, in pages: a power of two (1 = none)
+ * @start: out: the first page
+ * @scav: out: how many of the pages were scavenged (known zero)
+ * @dirty: NULL, or a zeroed bitmap of @npages bits: bit k gets set when
+ *	page *@start + k is not scavenged (it holds an old owner's data), so
+ *	that the caller zeroes only those
+ *
+ * As palloc_heap_alloc(), which it is.
+ *
+ * Context: Process context, may sleep.  As palloc_heap_alloc().
+ * Return: As palloc_heap_alloc().
+ */
+int palloc_heap_alloc_dirty(struct palloc_heap *h, u64 npages, u64 align, u64 *start, u64 *scav,
+			    unsigned long *dirty)
+{
 	bool reserve = npages > PALLOC_BATCH_PAGES, flushed = false, ok, grow;
 	int ret = 0, grows = 0;
 
 	if (!npages || npages > h->npages || !is_power_of_2(align) || align > h->npages)
 		return -EINVAL;
 	if (npages < PALLOC_CACHE_MAX_ALLOC && align == 1 &&
-	    palloc_cache_alloc(h, npages, start, scav)) {
+	    palloc_cache_alloc(h, npages, start, scav, dirty)) {
 		trace_palloc_alloc(npages, align, *start, *scav, true);
 		return 0;
 	}
@@ -1382,7 +1437,7 @@ int palloc_heap_alloc(struct palloc_heap *h, u64 npages, u64 align, u64 *start, 
 
 	palloc_lock(h);
 	for (;;) {
-		ok = palloc_alloc_locked(h, npages, align, reserve, start, scav);
+		ok = palloc_alloc_locked(h, npages, align, reserve, start, scav, dirty);
 		if (ok)
 			break;
 		if (!flushed) {
@@ -1414,7 +1469,7 @@ int palloc_heap_alloc(struct palloc_heap *h, u64 npages, u64 align, u64 *start, 
 	}
 	if (ok) {
 		if (reserve)
-			*scav = palloc_resv_fill(h);
+			*scav = palloc_resv_fill(h, dirty);
 		h->allocs++;
 		grow = palloc_wants_growth(h);
 		palloc_unlock(h);
@@ -1433,7 +1488,7 @@ out_unlock_resv:
 		mutex_unlock(&h->resv_mutex);
 	return ret;
 }
-EXPORT_SYMBOL_IF_KUNIT(palloc_heap_alloc);
+EXPORT_SYMBOL_IF_KUNIT(palloc_heap_alloc_dirty);
 
 /* May [start, start + npages) be freed?  One hold's worth of checks. */
 static bool palloc_free_ok(struct palloc_heap *h, u64 start, u64 npages)
@@ -1471,6 +1526,7 @@ static bool palloc_cache_free(struct palloc_heap *h, u64 start, u64 npages)
 		ok = (old & m) == m;
 		if (ok) {
 			atomic64_add(npages, &h->pages_cached);
+			c->busy = true;
 			c->frees++;
 		} else {
 			/* The heap path took them meanwhile: it decides. */
@@ -1606,7 +1662,7 @@ static long palloc_scavenge_chunk(struct palloc_heap *h, unsigned long ci, u64 w
 		return 0;
 	}
 	/* Mark the run allocated, so the release can sleep without the lock. */
-	palloc_alloc_range(h, base + idx, n);
+	palloc_alloc_range(h, base + idx, n, NULL, 0);
 	WRITE_ONCE(h->inflight_start, base + idx);
 	h->inflight_npages = n;
 	palloc_unlock(h);
@@ -1658,7 +1714,12 @@ static u64 palloc_scavenge(struct palloc_heap *h, u64 npages, bool force, u64 de
 	} else {
 		mutex_lock(&h->scav_mutex);
 	}
-	palloc_heap_flush_caches(h);
+	/*
+	 * An explicit pass releases what the caches hold too; the background
+	 * worker leaves busy caches alone (palloc_flush_idle_caches()).
+	 */
+	if (how != PALLOC_SCAV_TRY)
+		palloc_heap_flush_caches(h);
 	palloc_lock(h);
 	h->scavenge_runs++;
 	palloc_unlock(h);
@@ -1744,6 +1805,34 @@ u64 palloc_heap_dirty_pages(struct palloc_heap *h)
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_dirty_pages);
 
+/*
+ * The background worker's flush: a cache that served no allocation and took
+ * no free since the worker's last run goes back to the heap, so that no
+ * page stays stranded in the cache of a CPU that stopped allocating, while
+ * busy caches keep their blocks (and their lock-free frees).
+ * Return: true if a cache still holds a block.
+ */
+static bool palloc_flush_idle_caches(struct palloc_heap *h)
+{
+	bool held = false;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct palloc_pcache *c = per_cpu_ptr(h->pcache, cpu);
+
+		spin_lock(&c->lock);
+		if (!c->busy && c->base != U64_MAX) {
+			palloc_lock(h);
+			palloc_cache_flush(h, c);
+			palloc_unlock(h);
+		}
+		c->busy = false;
+		held |= c->base != U64_MAX;
+		spin_unlock(&c->lock);
+	}
+	return held;
+}
+
 static void palloc_scavenger_work(struct work_struct *work)
 {
 	struct palloc_scavenger *sc = container_of(to_delayed_work(work),
@@ -1752,7 +1841,13 @@ static void palloc_scavenger_work(struct work_struct *work)
 	u64 goal = READ_ONCE(sc->goal_pages), dirty, got = 0, gone, grown;
 	unsigned int pct = clamp_t(unsigned int, READ_ONCE(sc->budget_pct), 1, 100);
 	u64 t0 = ktime_get_ns(), worked;
+	bool held;
 
+	/*
+	 * Caches nobody used since the last run go back to the heap, unless
+	 * the background scavenger is off (then nothing moves on its own).
+	 */
+	held = goal != U64_MAX && palloc_flush_idle_caches(h);
 	/* One pass down the range for one slice of time, background rules. */
 	dirty = palloc_heap_dirty_pages(h);
 	if (dirty > goal)
@@ -1775,11 +1870,15 @@ static void palloc_scavenger_work(struct work_struct *work)
 				   max(1UL, nsecs_to_jiffies(worked * (100 - pct) / pct)));
 		return;
 	}
-	if (palloc_heap_dirty_pages(h) <= goal)
-		return;	/* goal met: wait for a kick from palloc_heap_free() */
-	if (!got) {
-		/* Only dense chunks are dirty: look again later. */
-		queue_delayed_work(system_unbound_wq, &sc->work, PALLOC_SCAV_IDLE);
+	/*
+	 * Goal met, or only dense chunks are dirty (nothing released): an
+	 * idle pool costs nothing; the next free over the goal kicks it.  A
+	 * cache still holding a block is looked at once more a little later:
+	 * if nobody used it meanwhile, that run gives its pages back.
+	 */
+	if (!got || palloc_heap_dirty_pages(h) <= goal) {
+		if (held)
+			queue_delayed_work(system_unbound_wq, &sc->work, PALLOC_SCAV_IDLE);
 		return;
 	}
 	/* Sleep so that work / (work + sleep) stays at the CPU budget. */
@@ -1846,8 +1945,9 @@ void palloc_heap_stats(struct palloc_heap *h, struct palloc_stats *st)
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		/* racy reads: a snapshot of counters other CPUs move */
+		/* racy read: a snapshot of a counter other CPUs move */
 		cache_allocs += data_race(per_cpu_ptr(h->pcache, cpu)->allocs);
+		/* racy read: as above */
 		cache_frees += data_race(per_cpu_ptr(h->pcache, cpu)->frees);
 	}
 	palloc_lock(h);

@@ -142,6 +142,8 @@ struct palloc_stats {
  *	by the heap's free path under the heap lock alone, and whole when
  *	the cache moves to another block.  Clearing a bit only sends a later
  *	free to the heap path, so it is always safe.
+ * @busy: an allocation or free used the cache since the background
+ *	scavenger last looked (it flushes caches that stayed idle)
  * @allocs: allocations served from this cache
  * @frees: frees taken back into this cache
  * @pages: pages handed out from this cache
@@ -153,6 +155,7 @@ struct palloc_pcache {
 	u64 cache;
 	u64 scav;
 	atomic64_t out;
+	bool busy;
 	u64 allocs;
 	u64 frees;
 	u64 pages;
@@ -323,6 +326,8 @@ struct palloc_heap *palloc_heap_create(u64 npages, palloc_release_t release, voi
 void palloc_heap_destroy(struct palloc_heap *h);
 int palloc_heap_grow(struct palloc_heap *h, u64 start, u64 npages, bool scavenged);
 int palloc_heap_alloc(struct palloc_heap *h, u64 npages, u64 align, u64 *start, u64 *scav);
+int palloc_heap_alloc_dirty(struct palloc_heap *h, u64 npages, u64 align, u64 *start, u64 *scav,
+			    unsigned long *dirty);
 int palloc_heap_free(struct palloc_heap *h, u64 start, u64 npages);
 u64 palloc_heap_scavenge(struct palloc_heap *h, u64 npages, bool force);
 u64 palloc_heap_scavenge_killable(struct palloc_heap *h, u64 npages, bool force);

@@ -98,6 +98,8 @@ static int palloc_run_set_wc(struct palloc_run *run)
 int palloc_run_create(struct palloc_dev *pd, u64 npages, u64 align, u64 flags,
 		      struct palloc_run **runp, u64 *scavp)
 {
+	unsigned long small = 0, *dirty = NULL;
+	unsigned long rs, re;
 	struct palloc_run *run;
 	u64 start, scav;
 	int ret;
@@ -107,15 +109,36 @@ int palloc_run_create(struct palloc_dev *pd, u64 npages, u64 align, u64 flags,
 	run = kzalloc(sizeof(*run), GFP_KERNEL_ACCOUNT);
 	if (!run)
 		return -ENOMEM;
-	ret = palloc_heap_alloc(pd->heap, npages, align, &start, &scav);
+	/*
+	 * Which pages are dirty: on the stack for small runs.  A size the heap
+	 * refuses anyway gets no bitmap (kvmalloc() warns beyond INT_MAX).
+	 */
+	if (npages <= BITS_PER_LONG)
+		dirty = &small;
+	else if (npages <= pd->heap->npages)
+		dirty = kvcalloc(BITS_TO_LONGS(npages), sizeof(long), GFP_KERNEL_ACCOUNT);
+	ret = palloc_heap_alloc_dirty(pd->heap, npages, align, &start, &scav, dirty);
 	if (ret)
 		goto out_free_run;
-	/* No owner may see another's data: zero unless known zero. */
-	if (scav != npages || flags & PALLOC_ALLOC_ZERO) {
+	/*
+	 * No owner may see another's data: zero the pages that are not known
+	 * zero (all of them if there was no memory for the bitmap, or when
+	 * asked to).
+	 */
+	if (flags & PALLOC_ALLOC_ZERO || (!dirty && scav != npages)) {
 		ret = palloc_backing_zero(&pd->backing, start, npages);
-		if (ret)
-			goto out_free_pages;
+	} else if (scav != npages) {
+		for_each_set_bitrange(rs, re, dirty, npages) {
+			ret = palloc_backing_zero(&pd->backing, start + rs, re - rs);
+			if (ret)
+				break;
+		}
 	}
+	if (dirty != &small)
+		kvfree(dirty);
+	dirty = NULL;
+	if (ret)
+		goto out_free_pages;
 	kref_init(&run->ref);
 	run->pd = pd;
 	run->start = start;
@@ -144,6 +167,8 @@ out_free_pages:
 	/* Never published: nobody else can have seen it. */
 	WARN_ON_ONCE(palloc_heap_free(pd->heap, start, npages));
 out_free_run:
+	if (dirty != &small)
+		kvfree(dirty);
 	kfree(run);
 	return ret;
 }

@@ -2084,8 +2084,63 @@ static void large_range_1tib(struct kunit *test)
 	pa_check_sums(test, h, "1 TiB heap");
 }
 
+/* palloc_heap_alloc_dirty() of @n pages: its dirty bits against @scavd. */
+static void pa_alloc_dirty_one(struct pa_fix *fx, u64 n, u64 align, const unsigned long *scavd,
+			       unsigned long *dirty)
+{
+	struct kunit *test = fx->test;
+	u64 at, scav, k, bad = 0, want_scav = 0;
+
+	bitmap_zero(dirty, n);
+	KUNIT_ASSERT_EQ(test, palloc_heap_alloc_dirty(fx->h, n, align, &at, &scav, dirty), 0);
+	for (k = 0; k < n; k++) {
+		want_scav += test_bit(at + k, scavd);
+		bad += test_bit(k, dirty) == test_bit(at + k, scavd);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0, "seed %u: %llu of %llu pages at %llu marked wrongly",
+			    fx->seed, bad, n, at);
+	KUNIT_EXPECT_EQ(test, scav, want_scav);
+	/* Beyond the run nothing is written. */
+	KUNIT_EXPECT_EQ(test, find_next_bit(dirty, round_up(n, BITS_PER_LONG), n),
+			round_up(n, BITS_PER_LONG));
+}
+
+/*
+ * palloc_heap_alloc_dirty() marks exactly the pages that were not
+ * scavenged, through the per-CPU cache, the locked path and a reserved run
+ * filled in batches.  The heap is grown in random stripes, scavenged or
+ * not (seed printed); the expectation is the stripes, not the heap.
+ */
+static void alloc_dirty_marks_unscavenged(struct kunit *test)
+{
+	u64 n = 2 * PALLOC_BATCH_PAGES + 3 * CP, p, len;
+	struct pa_fix *fx = pa_setup(test, n);
+	unsigned long *scavd = kunit_kcalloc(test, BITS_TO_LONGS(n), sizeof(long), GFP_KERNEL);
+	unsigned long *dirty = kunit_kcalloc(test, BITS_TO_LONGS(n), sizeof(long), GFP_KERNEL);
+	struct rnd_state rs;
+	bool scav = false;
+
+	KUNIT_ASSERT_NOT_NULL(test, scavd);
+	KUNIT_ASSERT_NOT_NULL(test, dirty);
+	pa_rnd_init(fx, &rs);
+	for (p = 0; p < n; p += len) {
+		len = min_t(u64, n - p, 1 + pa_rnd(&rs, 700));
+		pa_grow(fx, p, len, scav);
+		if (scav)
+			bitmap_set(scavd, p, len);
+		scav = !scav;
+	}
+	pa_alloc_dirty_one(fx, 5, 1, scavd, dirty);		/* per-CPU cache */
+	pa_alloc_dirty_one(fx, 700, 1, scavd, dirty);		/* locked path */
+	pa_alloc_dirty_one(fx, 3, 4, scavd, dirty);		/* aligned: locked */
+	pa_alloc_dirty_one(fx, PALLOC_BATCH_PAGES + 1000, 1, scavd, dirty);	/* reserved */
+	/* The model does not know these runs: the heap checks itself. */
+	KUNIT_EXPECT_EQ(test, palloc_heap_check(fx->h), 0);
+}
+
 static struct kunit_case palloc_heap_cases[] = {
 	KUNIT_CASE(create_rejects_bad_sizes),
+	KUNIT_CASE(alloc_dirty_marks_unscavenged),
 	KUNIT_CASE(geometry_and_whole_range),
 	KUNIT_CASE_PARAM(alloc_go_cases, alloc_cases_gen_params),
 	KUNIT_CASE_PARAM(exhaust_go_sizes, exhaust_sizes_gen_params),
@@ -2724,6 +2779,61 @@ static void background_scavenges_partial_chunk(struct kunit *test)
 	pa_check(fx);
 }
 
+/*
+ * An idle pool costs nothing.  With only a dense chunk dirty, the background
+ * worker releases nothing and does not come back until a free kicks it
+ * (before, it requeued itself every second for ever).  A per-CPU cache
+ * nobody uses is given back to the heap by the worker's next run, so that
+ * no page stays stranded there.
+ */
+static void background_idle_costs_nothing(struct kunit *test)
+{
+	struct pa_fix *fx = pa_setup(test, 2 * CP);
+	struct palloc_heap *h;
+	struct palloc_stats st;
+	u64 at, scav;
+	unsigned int k;
+	bool requeued;
+
+	pa_grow(fx, 0, 2 * CP, true);
+	/* Everything allocated, then 12 pages of chunk 1 freed: dense, dirty. */
+	KUNIT_ASSERT_EQ(test, pa_alloc(fx, 2 * CP, 1, &at, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pa_free(fx, CP + 100, 12), 0);
+	palloc_heap_set_goal(fx->h, 0, 100);
+	flush_delayed_work(&fx->h->scavenger.work);
+	KUNIT_EXPECT_EQ(test, palloc_heap_dirty_pages(fx->h), 12);
+	requeued = delayed_work_pending(&fx->h->scavenger.work);
+	KUNIT_EXPECT_FALSE(test, requeued);
+	palloc_heap_set_goal(fx->h, U64_MAX, 1);
+	pa_quiesce(fx);
+	pa_check(fx);
+
+	/*
+	 * A cache left holding a block by a one-page allocation and its free:
+	 * a heap of its own without the model, which cannot follow a flush
+	 * the worker makes on its own.
+	 */
+	h = palloc_heap_create(2 * CP, NULL, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	KUNIT_ASSERT_EQ(test, palloc_heap_grow(h, 0, 2 * CP, false), 0);
+	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, 1, 1, &at, &scav), 0);
+	KUNIT_ASSERT_EQ(test, palloc_heap_free(h, at, 1), 0);
+	palloc_heap_stats(h, &st);
+	KUNIT_ASSERT_EQ(test, st.pages_cached, 64);
+	palloc_heap_set_goal(h, 0, 100);
+	for (k = 0; k < 100 && palloc_heap_dirty_pages(h); k++)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, palloc_heap_dirty_pages(h), 0);
+	/* The worker's next run (due within a second; run now) flushes it. */
+	flush_delayed_work(&h->scavenger.work);
+	palloc_heap_stats(h, &st);
+	KUNIT_EXPECT_EQ(test, st.pages_cached, 0);
+	palloc_heap_set_goal(h, U64_MAX, 1);
+	flush_delayed_work(&h->scavenger.work);
+	KUNIT_EXPECT_EQ(test, palloc_heap_check(h), 0);
+	palloc_heap_destroy(h);
+}
+
 static struct kunit_case palloc_scavenge_cases[] = {
 	KUNIT_CASE_PARAM(scavenge_go_cases, scav_cases_gen_params),
 	KUNIT_CASE(huge_page_released_whole),
@@ -2733,6 +2843,7 @@ static struct kunit_case palloc_scavenge_cases[] = {
 	KUNIT_CASE(scavenge_random_top_down),
 	KUNIT_CASE(background_reaches_goal),
 	KUNIT_CASE(background_scavenges_partial_chunk),
+	KUNIT_CASE(background_idle_costs_nothing),
 	{}
 };
 

@@ -145,6 +145,7 @@ $1 == "K" && ($2 == "churn" || $2 == "single") {
 	if ($9 > 0) failnote = failnote sprintf("\n%s %s %s: %d failed allocations", $2, $3, $4, $9)
 }
 $1 == "V" && $2 == "run" { vrun[++nv] = $3 " " $4 " " $5 " " $6 " " $7 }
+$1 == "V" && $2 == "half" { halfns = $5; halfknown = $6 }
 $1 == "V" && $2 == "hugetlb" { if ($3 == "none") { hugewhy = $0 } else huge = $4 }
 $1 == "V" && $2 == "tlb" { if ($3 == "none") { tlbwhy = $4 } else { tlb = $0 } }
 $2 == "core" {
@@ -250,6 +251,10 @@ END {
 			printf("| %s pages | %.2f | %s %% |\n", f[1], f[4] / f[3], f[5])
 			if (f[1] == 512) { scav2m = f[3]; dirty2m = f[4] }
 		}
+		if (halfns != "" && scav2m != "")
+			printf("\nHalf-scavenged 512-page runs (%s %% known zero; ALLOC zeroes only the dirty pages): " \
+				"%.2f of a dirty run's cost, %.2f of a known-zero run's (same boot, medians).\n",
+				halfknown, halfns / dirty2m, halfns / scav2m)
 		if (huge != "" && scav2m != "")
 			printf("\n2 MiB MAP_HUGETLB (mmap + fault, the kernel zeroes the page) / 2 MiB pallocbits run: " \
 				"%.2f against known-zero pages, %.2f against dirty ones (same boot, medians).\n",

@@ -12,6 +12,10 @@
  *    scavenger leaves them: ALLOC hands them out without zeroing;
  *  - dirty: the background scavenger is paused and the run's pages were
  *    just freed by the previous iteration: ALLOC must zero them.
+ * And a half-scavenged 512-page run: every free page released, then the
+ * lowest 256 pages allocated and freed again (untimed), so that the next
+ * 512-page ALLOC (first fit, the same place) gets 256 dirty pages and 256
+ * known-zero ones: ALLOC zeroes only the dirty ones.
  * And, in the same boot, a 2 MiB MAP_HUGETLB anonymous mapping: mmap(),
  * first touch of every 4 KiB page (one fault, which zeroes the huge page),
  * munmap().
@@ -25,6 +29,7 @@
  * scripts/bench.sh:
  *   UBENCH run <npages> <iterations> <scavenged median ns> <dirty median ns>
  *	<pages known zero in the scavenged runs, %>
+ *   UBENCH half <npages> <iterations> <median ns> <pages known zero, %>
  *   UBENCH hugetlb <iterations> <median ns>   (or "UBENCH hugetlb none <why>")
  *   UBENCH tlb <MiB> <reads> <seed> <2 MiB ns/read> <4 KiB ns/read> <PMD faults>
  *	<4 KiB faults>   (or "UBENCH tlb none <why>")
@@ -137,6 +142,37 @@ out:
 		fprintf(stderr, "userbench: %llu-page cycles failed\n", (unsigned long long)npages);
 	free(scav_ns);
 	free(dirty_ns);
+	return ret;
+}
+
+/* Half-scavenged runs of @npages: the lower half dirty, the upper known zero. */
+static int ub_half(int fd, __u64 npages, unsigned int iters, size_t ps, __u64 range)
+{
+	__u64 *ns = calloc(iters, sizeof(__u64)), known = 0, s;
+	struct pallocbits_buf half;
+	unsigned int k;
+	int ret = 1;
+
+	for (k = 0; ns && k < iters; k++) {
+		pallocbits_scavenge(fd, range, PALLOC_SCAVENGE_FORCE, NULL);
+		if (pallocbits_alloc(fd, npages / 2, 1, 0, &half) || pallocbits_free(fd, &half))
+			goto out;
+		ns[k] = ub_cycle(fd, npages, ps, &s);
+		if (!ns[k])
+			goto out;
+		known += s;
+	}
+	if (ns) {
+		printf("userbench: UBENCH half %llu %u %llu %llu\n", (unsigned long long)npages,
+		       iters, (unsigned long long)ub_median(ns, iters),
+		       (unsigned long long)(known * 100 / (npages * iters)));
+		ret = 0;
+	}
+out:
+	if (ret)
+		fprintf(stderr, "userbench: half-scavenged %llu-page cycles failed\n",
+			(unsigned long long)npages);
+	free(ns);
 	return ret;
 }
 
@@ -260,6 +296,8 @@ int main(void)
 	for (k = 0; k < UB_ARRAY_SIZE(runs) && !ret; k++)
 		if (runs[k].npages <= info.npages)
 			ret = ub_run(fd, runs[k].npages, runs[k].iters, ps, info.npages);
+	if (!ret && info.npages >= 512)
+		ret = ub_half(fd, 512, 60, ps, info.npages);
 	ub_hugetlb(ps, 60);
 	if (info.npages >= UB_TLB_PAGES)
 		ub_tlb(fd, ps);
