@@ -346,7 +346,7 @@ int palloc_heap_free(struct palloc_heap *h, u64 start, u64 npages)
 			/* A small run in one hold: checked and freed at once. */
 			n = npages <= PALLOC_BATCH_PAGES ? npages :
 			    min(end - p, PALLOC_BATCH_PAGES - p % PALLOC_CHUNK_PAGES);
-			if (!palloc_free_ok(h, p, n)) {
+			if (!palloc_free_ok(h, p, n) || (pass && palloc_cache_claim(h, p, n))) {
 				/* In pass 1 only if someone else freed our pages. */
 				goto out_refused;
 			}

@@ -130,6 +130,7 @@ int palloc_find(struct palloc_heap *h, u64 npages, u64 align, u64 *from, u64 *at
 
 /* pagecache.c */
 bool palloc_cached(struct palloc_heap *h, u64 start, u64 npages);
+bool palloc_cache_claim(struct palloc_heap *h, u64 start, u64 npages);
 bool palloc_cache_alloc(struct palloc_heap *h, u64 npages, u64 *start, u64 *scav,
 			unsigned long *dirty);
 bool palloc_cache_free(struct palloc_heap *h, u64 start, u64 npages);

@@ -30,25 +30,12 @@ static unsigned long palloc_cache_index(const struct palloc_pcache *c, u64 base)
 	return (unsigned long)(base / PALLOC_CACHE_PAGES) * nr_cpu_ids + c->cpu;
 }
 
-/**
- * palloc_cached() - is a page of a range held free by a per-CPU cache?
- * @h: the heap
- * @start: first page
- * @npages: pages
- *
- * Looks only at the caches that hold a block of the range (h->cache_blocks),
- * so the work is bounded by the range, not by the number of CPUs.
- *
- * Called on the heap's free path, it first clears the range's @out bits
- * in those caches, so that no cache takes these pages back lock-free
- * after the heap has them.  A lock-free free sets its cache bits before it
- * clears its @out bits (both fully ordered), so either it sees its bits
- * gone and falls back to the heap path, or this sees the cache bits.
- *
- * Context: Holds h->lock.
- * Return: true if a cache holds a page of [@start, @start + @npages) free.
+/*
+ * The caches holding a block of [start, start + npages), each with the mask
+ * of the range's pages in that block: calls @fn until it returns true.
  */
-bool palloc_cached(struct palloc_heap *h, u64 start, u64 npages)
+static bool palloc_any_holder(struct palloc_heap *h, u64 start, u64 npages,
+			      bool (*fn)(struct palloc_pcache *c, u64 m))
 {
 	unsigned long first = start / PALLOC_CACHE_PAGES;
 	unsigned long last = (start + npages - 1) / PALLOC_CACHE_PAGES;
@@ -62,15 +49,63 @@ bool palloc_cached(struct palloc_heap *h, u64 start, u64 npages)
 		u64 base = (u64)(idx / nr_cpu_ids) * PALLOC_CACHE_PAGES;
 		u64 lo = max(start, base) - base;
 		u64 hi = min(start + npages, base + PALLOC_CACHE_PAGES) - base;
-		u64 m = GENMASK_ULL(hi - 1, lo);
 
-		if (c->base != base)
-			continue;
-		atomic64_fetch_andnot(m, &c->out);
-		if (READ_ONCE(c->cache) & m)
+		if (c->base == base && fn(c, GENMASK_ULL(hi - 1, lo)))
 			return true;
 	}
 	return false;
+}
+
+static bool palloc_holds(struct palloc_pcache *c, u64 m)
+{
+	return READ_ONCE(c->cache) & m;
+}
+
+/* Take the pages out of @c's out mask; then are they in the cache? */
+static bool palloc_claim(struct palloc_pcache *c, u64 m)
+{
+	atomic64_fetch_andnot(m, &c->out);
+	return READ_ONCE(c->cache) & m;
+}
+
+/**
+ * palloc_cached() - is a page of a range held free by a per-CPU cache?
+ * @h: the heap
+ * @start: first page
+ * @npages: pages
+ *
+ * Looks only at the caches that hold a block of the range (h->cache_blocks),
+ * so the work is bounded by the range, not by the number of CPUs.  Changes
+ * nothing.
+ *
+ * Context: Holds h->lock.
+ * Return: true if a cache holds a page of [@start, @start + @npages) free.
+ */
+bool palloc_cached(struct palloc_heap *h, u64 start, u64 npages)
+{
+	return palloc_any_holder(h, start, npages, palloc_holds);
+}
+
+/**
+ * palloc_cache_claim() - take a range the heap is about to free from the caches
+ * @h: the heap
+ * @start: first page
+ * @npages: pages, all allocated, checked with palloc_cached() under this hold
+ *
+ * The heap's free path clears the range's out bits in every cache holding
+ * a block of it, so that no cache takes these pages back lock-free after
+ * the heap has them, then looks at the cache bits again.  A lock-free free
+ * sets its cache bits before it clears its out bits (both fully ordered),
+ * so either it sees its bits gone and falls back to the heap path, or this
+ * sees the cache bits: the free is then refused (two frees of one page at
+ * once, a caller's bug).
+ *
+ * Context: Holds h->lock.
+ * Return: true if a cache took a page of the range meanwhile: refuse.
+ */
+bool palloc_cache_claim(struct palloc_heap *h, u64 start, u64 npages)
+{
+	return palloc_any_holder(h, start, npages, palloc_claim);
 }
 
 /* Pages of the 64-page block at @base inside the reservation, as a mask. */
