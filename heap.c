@@ -37,8 +37,8 @@ static bool palloc_freeable(struct palloc_heap *h, u64 start, u64 npages)
 		n = palloc_piece(p, start + npages, &ci, &i);
 		d = &h->chunks[ci];
 		palloc_hold_work(h, 1);
-		if (palloc_bits_popcnt_range(&d->alloc, i, n) != n ||
-		    palloc_bits_popcnt_range(&d->scav, i, n))
+		if (!palloc_bits_all(&d->alloc, i, n, true) ||
+		    !palloc_bits_all(&d->scav, i, n, false))
 			return false;
 	}
 	return true;

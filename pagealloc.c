@@ -160,20 +160,11 @@ void palloc_update(struct palloc_heap *h, unsigned long sc, unsigned long ec)
 	}
 }
 
-/* First page of the run [lo, 512) of @b that is @set, or 512. */
+/* First page of [lo, 512) of @b that is @set, or 512. */
 static unsigned int palloc_bits_next(const struct palloc_bits *b, unsigned int lo, bool set)
 {
-	unsigned int k;
-
-	for (k = lo / 64; k < PALLOC_CHUNK_WORDS; k++) {
-		u64 x = set ? b->w[k] : ~b->w[k];
-
-		if (k == lo / 64)
-			x &= ~0ULL << (lo % 64);
-		if (x)
-			return k * 64 + palloc_ctz64(x);
-	}
-	return PALLOC_CHUNK_PAGES;
+	return set ? find_next_bit(palloc_ul(b), PALLOC_CHUNK_PAGES, lo) :
+		     find_next_zero_bit(palloc_ul(b), PALLOC_CHUNK_PAGES, lo);
 }
 
 /*
@@ -545,8 +536,8 @@ int palloc_heap_grow(struct palloc_heap *h, u64 start, u64 npages, bool scavenge
 	for (pass = 0; pass < 2; pass++) {
 		for (p = start; p < end; p += n) {
 			n = palloc_piece(p, end, &ci, &i);
-			if (!pass && (palloc_bits_popcnt_range(&h->chunks[ci].alloc, i, n) != n ||
-				      palloc_bits_popcnt_range(&h->chunks[ci].scav, i, n) != n)) {
+			if (!pass && (!palloc_bits_all(&h->chunks[ci].alloc, i, n, true) ||
+				      !palloc_bits_all(&h->chunks[ci].scav, i, n, true))) {
 				palloc_unlock(h);
 				return -EINVAL;
 			}
@@ -775,8 +766,8 @@ int palloc_heap_check(struct palloc_heap *h)
 	/* No large allocation half-marked: wait for it to finish. */
 	mutex_lock(&h->resv_mutex);
 	palloc_lock(h);
-	if (tail && (palloc_bits_popcnt_range(&last->alloc, t0, tail) != tail ||
-		     palloc_bits_popcnt_range(&last->scav, t0, tail) != tail)) {
+	if (tail && (!palloc_bits_all(&last->alloc, t0, tail, true) ||
+		     !palloc_bits_all(&last->scav, t0, tail, true))) {
 		pr_err("check: pages past the range's end are not absent\n");
 		ret = -EUCLEAN;
 		goto out_unlock;

@@ -18,6 +18,9 @@
 #ifndef _PALLOC_PAGEALLOC_INTERNAL_H
 #define _PALLOC_PAGEALLOC_INTERNAL_H
 
+#include <linux/bitmap.h>
+#include <linux/build_bug.h>
+#include <linux/find.h>
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
@@ -26,6 +29,24 @@
 #include <linux/workqueue.h>
 
 #include "pagealloc.h"
+
+/*
+ * A chunk bitmap's words as the kernel's bitmap helpers take them: a u64 is
+ * an unsigned long here (the module needs a 64-bit kernel).
+ */
+static inline const unsigned long *palloc_ul(const struct palloc_bits *b)
+{
+	BUILD_BUG_ON(sizeof(unsigned long) != sizeof(u64));
+	return (const unsigned long *)b->w;
+}
+
+/* Are pages [i, i + n) of @b all set (@set) or all clear? */
+static inline bool palloc_bits_all(const struct palloc_bits *b, unsigned int i, unsigned int n,
+				   bool set)
+{
+	return (set ? find_next_zero_bit(palloc_ul(b), i + n, i) :
+		      find_next_bit(palloc_ul(b), i + n, i)) >= i + n;
+}
 
 /* Chunks one background scavenger run hands back at most. */
 #define PALLOC_SHRINK_CHUNKS	16

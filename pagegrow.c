@@ -26,20 +26,20 @@
 /* Is every page of the chunk scavenged? */
 static bool palloc_chunk_scavenged(const struct palloc_data *d)
 {
-	return palloc_bits_popcnt_range(&d->scav, 0, PALLOC_CHUNK_PAGES) == PALLOC_CHUNK_PAGES;
+	return bitmap_full(palloc_ul(&d->scav), PALLOC_CHUNK_PAGES);
 }
 
 /* Is the chunk absent: every page allocated and scavenged at once? */
 static bool palloc_chunk_absent(const struct palloc_data *d)
 {
-	return palloc_bits_popcnt_range(&d->alloc, 0, PALLOC_CHUNK_PAGES) == PALLOC_CHUNK_PAGES &&
+	return bitmap_full(palloc_ul(&d->alloc), PALLOC_CHUNK_PAGES) &&
 	       palloc_chunk_scavenged(d);
 }
 
 /* Is the chunk present, and wholly free? */
 static bool palloc_chunk_free(const struct palloc_data *d)
 {
-	return !palloc_bits_popcnt_range(&d->alloc, 0, PALLOC_CHUNK_PAGES);
+	return bitmap_empty(palloc_ul(&d->alloc), PALLOC_CHUNK_PAGES);
 }
 
 /**
