@@ -160,13 +160,6 @@ void palloc_update(struct palloc_heap *h, unsigned long sc, unsigned long ec)
 	}
 }
 
-/* First page of [lo, 512) of @b that is @set, or 512. */
-static unsigned int palloc_bits_next(const struct palloc_bits *b, unsigned int lo, bool set)
-{
-	return set ? find_next_bit(palloc_ul(b), PALLOC_CHUNK_PAGES, lo) :
-		     find_next_zero_bit(palloc_ul(b), PALLOC_CHUNK_PAGES, lo);
-}
-
 /*
  * Note in @dirty (bit k for page @off + k of the run) the pages of
  * [i, i + n) of chunk @d that are not scavenged: they hold an old owner's
@@ -177,14 +170,8 @@ static void palloc_note_dirty(const struct palloc_data *d, unsigned int i, unsig
 {
 	unsigned int lo = i, hi;
 
-	while (lo < i + n) {
-		lo = palloc_bits_next(&d->scav, lo, false);
-		if (lo >= i + n)
-			break;
-		hi = min(palloc_bits_next(&d->scav, lo, true), i + n);
+	for_each_clear_bitrange_from(lo, hi, palloc_ul(&d->scav), i + n)
 		bitmap_set(dirty, off + lo - i, hi - lo);
-		lo = hi;
-	}
 }
 
 /**
@@ -275,17 +262,12 @@ static unsigned int palloc_chunk_find(const struct palloc_bits *b, u64 base, uns
 	if (align == 1)
 		return palloc_bits_find(b, npages, from, hint);
 	*hint = palloc_bits_find1(b, from);
-	while (lo < PALLOC_CHUNK_PAGES) {
-		u64 a;
+	/* Each free run from @from on: does an aligned fit start in it? */
+	for_each_clear_bitrange_from(lo, hi, palloc_ul(b), PALLOC_CHUNK_PAGES) {
+		u64 a = ALIGN(base + lo, align) - base;
 
-		lo = palloc_bits_next(b, lo, false);
-		if (lo >= PALLOC_CHUNK_PAGES)
-			break;
-		hi = palloc_bits_next(b, lo, true);
-		a = ALIGN(base + lo, align) - base;
 		if (a + npages <= hi)
 			return a;
-		lo = hi;
 	}
 	return PALLOC_NOT_FOUND;
 }

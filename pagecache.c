@@ -228,13 +228,9 @@ static bool palloc_cache_take(struct palloc_heap *h, struct palloc_pcache *c, u6
 	m = GENMASK_ULL(i + npages - 1, i);
 	*start = c->base + i;
 	*scav = hweight64(c->scav & m);
-	if (dirty) {
-		unsigned int k;
-
-		for (k = i; k < i + npages; k++)
-			if (!(c->scav & BIT_ULL(k)))
-				__set_bit(k - i, dirty);
-	}
+	/* The run's unscavenged pages, shifted to its first page. */
+	if (dirty)
+		*dirty |= (~c->scav & m) >> i;
 	WRITE_ONCE(c->cache, c->cache & ~m);
 	c->scav &= ~m;
 	atomic64_or(m, &c->out);

@@ -149,6 +149,130 @@ static int pb_grow_latencies(const char *trace, __u64 *ns, int max)
 #define PB_TRACE	"/sys/kernel/tracing"
 
 /*
+ * Fill pipes with @pages pages of data (unmovable kernel memory: pipe
+ * buffers are GFP_HIGHUSER, never ZONE_MOVABLE), keeping both ends open
+ * (a write with no reader open gets SIGPIPE).  Return: the pages filled.
+ */
+static long long pb_fill_pipes(long long pages)
+{
+	static char buf[1 << 20];
+	struct rlimit rl = { .rlim_cur = 1 << 16, .rlim_max = 1 << 16 };
+	long long done = 0;
+	int p[2];
+	ssize_t n;
+
+	memset(buf, 0x5a, sizeof(buf));
+	setrlimit(RLIMIT_NOFILE, &rl);
+	while (done < pages) {
+		if (pipe(p))
+			break;
+		if (fcntl(p[1], F_SETPIPE_SZ, (int)sizeof(buf)) < 0)
+			break;
+		n = write(p[1], buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		done += n / pb_page_size();
+	}
+	return done;
+}
+
+/*
+ * A child that fills @pages pages with anonymous memory (@pipes false) or
+ * pipe buffers (@pipes true), tells how many, and keeps them until killed.
+ * Return: its pid, the count in *@got.
+ */
+static pid_t pb_hog(long long pages, bool pipes, long long *got)
+{
+	int up[2];
+	pid_t pid;
+
+	*got = 0;
+	if (pipe2(up, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		long long n = 0;
+		size_t len = pages * pb_page_size(), off;
+		char *m;
+
+		if (pipes) {
+			n = pb_fill_pipes(pages);
+		} else {
+			m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				 -1, 0);
+			if (m == MAP_FAILED)
+				_exit(2);
+			for (off = 0; off < len; off += pb_page_size())
+				m[off] = 1;
+			n = pages;
+		}
+		if (write(up[1], &n, sizeof(n)) != sizeof(n))
+			_exit(3);
+		pause();
+		_exit(0);
+	}
+	close(up[1]);
+	if (pid > 0 && read(up[0], got, sizeof(*got)) != sizeof(*got))
+		*got = -1;
+	close(up[0]);
+	return pid;
+}
+
+static void pb_unhog(pid_t pid)
+{
+	int status;
+
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+}
+
+/*
+ * The verdict on a whole-range ALLOC (@ret) of an elastic pool under
+ * pressure, @st0 and @st1 STATS around it: in ZONE_MOVABLE every page in the
+ * way is movable, so the whole range must come back; in a normal zone an
+ * unmovable page may have landed in a returned chunk, and then the kernel
+ * refuses, which the pool must report as ENOMEM with the refusal counted and
+ * its counters consistent.
+ */
+static void pb_expect_regrown(struct __test_metadata *_metadata, __u64 npages, bool movable,
+			      int ret, const struct palloc_ioc_stats *st0,
+			      const struct palloc_ioc_stats *st1)
+{
+	if (movable || !ret) {
+		EXPECT_EQ(0, ret);
+		EXPECT_EQ(npages, st1->pages_present);
+	} else {
+		EXPECT_EQ(ENOMEM, ret);
+		EXPECT_LT(st0->grow_failures, st1->grow_failures);
+		EXPECT_TRUE(pb_stats_consistent(st1));
+	}
+}
+
+/*
+ * The pressure gone (@what): a whole-range ALLOC again.  In ZONE_MOVABLE it
+ * must succeed; in a normal zone an unmovable page the kernel put into a
+ * returned chunk may outlive the pressure (the PREEMPT_RT run sees this):
+ * then ENOMEM again, consistently.
+ */
+static void pb_regrow_after(struct __test_metadata *_metadata, int fd, __u64 npages, bool movable,
+			    const char *what)
+{
+	struct palloc_ioc_stats st;
+	struct palloc_ioc_alloc a;
+	int ret = pb_alloc(fd, npages, 0, 0, &a);
+
+	TH_LOG("whole-range ALLOC %s: %s", what, ret ? strerror(ret) : "ok");
+	EXPECT_TRUE(!ret || (ret == ENOMEM && !movable));
+	if (!ret)
+		EXPECT_EQ(0, pb_free(fd, a.offset, a.npages));
+	ASSERT_EQ(0, pb_stats(fd, &st));
+	EXPECT_TRUE(pb_stats_consistent(&st));
+	EXPECT_TRUE(pb_check_ok());
+}
+
+/*
  * Memory pressure, then regrowth.  After the pool shrank, a child fills
  * the kernel's free memory with anonymous pages (into the chunks given
  * back, among others) and keeps them; a whole-range ALLOC must then take
@@ -158,12 +282,14 @@ static int pb_grow_latencies(const char *trace, __u64 *ns, int max)
  */
 TEST_F_TIMEOUT(pb, elastic_pressure, 120)
 {
+	bool movable = self->info.features & PALLOC_FEATURE_ELASTIC &&
+		       !strcmp(getenv("PB_ELASTIC"), "movable");
 	struct palloc_ioc_stats st0, st1;
 	struct palloc_ioc_alloc a;
-	int up[2], ret, n, status, fd;
+	long long want, got;
+	int ret, n, fd;
 	__u64 ns[512];
-	long long avail;
-	char *trace, c;
+	char *trace;
 	pid_t pid;
 
 	if (!(self->info.features & PALLOC_FEATURE_ELASTIC)) {
@@ -174,31 +300,14 @@ TEST_F_TIMEOUT(pb, elastic_pressure, 120)
 	pb_scavenge_all(self->fd, self->info.npages);
 	ASSERT_EQ(0, pb_stats(self->fd, &st0));
 	ASSERT_LT(st0.pages_present, self->info.npages);
-	avail = pb_kernel_free_pages();
-	ASSERT_LT(0, avail);
-	ASSERT_EQ(0, pipe2(up, O_CLOEXEC));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		/* All but 128 MiB of the free memory, touched, kept. */
-		size_t len = (avail - (128 << 20) / pb_page_size()) * pb_page_size(), off;
-		char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			       -1, 0);
-
-		if (m == MAP_FAILED)
-			_exit(2);
-		for (off = 0; off < len; off += pb_page_size())
-			m[off] = 1;
-		if (write(up[1], "x", 1) != 1)
-			_exit(3);
-		pause();
-		_exit(0);
-	}
-	close(up[1]);
-	ASSERT_EQ(1, read(up[0], &c, 1));
-	close(up[0]);
+	/* All but 128 MiB of the free memory, touched, kept. */
+	want = pb_kernel_free_pages() - (128 << 20) / (long long)self->ps;
+	ASSERT_LT(0, want);
+	pid = pb_hog(want, false, &got);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(want, got);
 	TH_LOG("a child holds %lld MiB of anonymous memory; kernel free now %lld pages",
-	       (avail * (long long)self->ps - (128 << 20)) >> 20, pb_kernel_free_pages());
+	       got * (long long)self->ps >> 20, pb_kernel_free_pages());
 
 	fd = open(PB_TRACE "/events/pallocbits/palloc_grow/enable", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -227,39 +336,12 @@ TEST_F_TIMEOUT(pb, elastic_pressure, 120)
 		       n, (unsigned long long)ns[n / 2] / 1000,
 		       (unsigned long long)ns[(n * 99) / 100] / 1000,
 		       (unsigned long long)ns[n - 1] / 1000);
-	/*
-	 * In ZONE_MOVABLE every page in the way is movable: the pool must
-	 * come back.  In a normal zone unmovable allocations (the child's page
-	 * tables, the kernel's own) may have landed in a returned chunk: then
-	 * the kernel refuses, which the pool must report as ENOMEM with the
-	 * refusal counted and nothing changed.
-	 */
-	if (!strcmp(getenv("PB_ELASTIC"), "movable") || !ret) {
-		EXPECT_EQ(0, ret);
-		EXPECT_EQ(self->info.npages, st1.pages_present);
-	} else {
-		EXPECT_EQ(ENOMEM, ret);
-		EXPECT_LT(st0.grow_failures, st1.grow_failures);
-		EXPECT_TRUE(pb_stats_consistent(&st1));
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
+	/* (Unmovable pages may be the child's page tables, or the kernel's.) */
+	pb_expect_regrown(_metadata, self->info.npages, movable, ret, &st0, &st1);
+	pb_unhog(pid);
 	if (!ret)
 		EXPECT_EQ(0, pb_free(self->fd, a.offset, a.npages));
-	/*
-	 * The pressure gone: in ZONE_MOVABLE the whole range comes back.  In a
-	 * normal zone an unmovable page the kernel put into a returned chunk
-	 * may outlive the child (the PREEMPT_RT run sees this): then ENOMEM
-	 * again, consistently.
-	 */
-	ret = pb_alloc(self->fd, self->info.npages, 0, 0, &a);
-	TH_LOG("whole-range ALLOC without the pressure: %s", ret ? strerror(ret) : "ok");
-	EXPECT_TRUE(!ret || (ret == ENOMEM && strcmp(getenv("PB_ELASTIC"), "movable")));
-	if (!ret)
-		EXPECT_EQ(0, pb_free(self->fd, a.offset, a.npages));
-	ASSERT_EQ(0, pb_stats(self->fd, &st1));
-	EXPECT_TRUE(pb_stats_consistent(&st1));
-	EXPECT_TRUE(pb_check_ok());
+	pb_regrow_after(_metadata, self->fd, self->info.npages, movable, "without the pressure");
 }
 
 /*
@@ -338,86 +420,6 @@ static void pb_log_probe(struct __test_metadata *_metadata, const char *when,
 	       (unsigned long long)p->window_longest, p->zone, (unsigned long long)p->zone_taken,
 	       (unsigned long long)p->zone_blocks, (unsigned long long)p->zone_longest,
 	       (unsigned long long)p->ms);
-}
-
-/*
- * Fill pipes with @pages pages of data (unmovable kernel memory: pipe
- * buffers are GFP_HIGHUSER, never ZONE_MOVABLE), keeping both ends open
- * (a write with no reader open gets SIGPIPE).  Return: the pages filled.
- */
-static long long pb_fill_pipes(long long pages)
-{
-	static char buf[1 << 20];
-	struct rlimit rl = { .rlim_cur = 1 << 16, .rlim_max = 1 << 16 };
-	long long done = 0;
-	int p[2];
-	ssize_t n;
-
-	memset(buf, 0x5a, sizeof(buf));
-	setrlimit(RLIMIT_NOFILE, &rl);
-	while (done < pages) {
-		if (pipe(p))
-			break;
-		if (fcntl(p[1], F_SETPIPE_SZ, (int)sizeof(buf)) < 0)
-			break;
-		n = write(p[1], buf, sizeof(buf));
-		if (n <= 0)
-			break;
-		done += n / pb_page_size();
-	}
-	return done;
-}
-
-/*
- * A child that fills @pages pages with anonymous memory (@pipes false) or
- * pipe buffers (@pipes true), tells how many, and keeps them until killed.
- * Return: its pid, the count in *@got.
- */
-static pid_t pb_hog(long long pages, bool pipes, long long *got)
-{
-	int up[2];
-	pid_t pid;
-
-	*got = 0;
-	if (pipe2(up, O_CLOEXEC))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		long long n = 0;
-		size_t len = pages * pb_page_size(), off;
-		char *m;
-
-		if (pipes) {
-			n = pb_fill_pipes(pages);
-		} else {
-			m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-				 -1, 0);
-			if (m == MAP_FAILED)
-				_exit(2);
-			for (off = 0; off < len; off += pb_page_size())
-				m[off] = 1;
-			n = pages;
-		}
-		if (write(up[1], &n, sizeof(n)) != sizeof(n))
-			_exit(3);
-		pause();
-		_exit(0);
-	}
-	close(up[1]);
-	if (pid > 0 && read(up[0], got, sizeof(*got)) != sizeof(*got))
-		*got = -1;
-	close(up[0]);
-	return pid;
-}
-
-static void pb_unhog(pid_t pid)
-{
-	int status;
-
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
 }
 
 /*
@@ -534,27 +536,12 @@ TEST_F_TIMEOUT(pb, elastic_unmovable, 300)
 	       (unsigned long long)(st1.pages_grown - st0.pages_grown) / 512,
 	       (unsigned long long)absent,
 	       (unsigned long long)(st1.grow_failures - st0.grow_failures));
-	if (movable || !ret) {
-		EXPECT_EQ(0, ret);
-		EXPECT_EQ(self->info.npages, st1.pages_present);
-	} else {
-		EXPECT_EQ(ENOMEM, ret);
-		EXPECT_LT(st0.grow_failures, st1.grow_failures);
-		EXPECT_TRUE(pb_stats_consistent(&st1));
-	}
+	pb_expect_regrown(_metadata, self->info.npages, movable, ret, &st0, &st1);
 	if (!ret)
 		EXPECT_EQ(0, pb_free(self->fd, a.offset, a.npages));
 	pb_unhog(pip);
 
-	/* The pipes gone; an unmovable page of the kernel's may stay behind. */
-	ret = pb_alloc(self->fd, self->info.npages, 0, 0, &a);
-	TH_LOG("whole-range ALLOC after the pipes closed: %s", ret ? strerror(ret) : "ok");
-	EXPECT_TRUE(!ret || (ret == ENOMEM && !movable));
-	if (!ret)
-		EXPECT_EQ(0, pb_free(self->fd, a.offset, a.npages));
-	ASSERT_EQ(0, pb_stats(self->fd, &st1));
-	EXPECT_TRUE(pb_stats_consistent(&st1));
-	EXPECT_TRUE(pb_check_ok());
+	pb_regrow_after(_metadata, self->fd, self->info.npages, movable, "after the pipes closed");
 }
 
 /*
