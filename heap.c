@@ -37,8 +37,7 @@ static bool palloc_freeable(struct palloc_heap *h, u64 start, u64 npages)
 		n = palloc_piece(p, start + npages, &ci, &i);
 		d = &h->chunks[ci];
 		palloc_hold_work(h, 1);
-		if (!palloc_bits_all(&d->alloc, i, n, true) ||
-		    !palloc_bits_all(&d->scav, i, n, false))
+		if (!palloc_data_allocated(d, i, n))
 			return false;
 	}
 	return true;
@@ -105,9 +104,12 @@ struct palloc_heap *palloc_heap_create(u64 npages, palloc_release_t release, voi
 	h->dirty = kvcalloc(BITS_TO_LONGS(h->nchunks), sizeof(long), GFP_KERNEL);
 	if (!h->dirty)
 		goto out_free_sums;
+	h->cache_chunks = kvcalloc(BITS_TO_LONGS(h->nchunks), sizeof(long), GFP_KERNEL);
+	if (!h->cache_chunks)
+		goto out_free_dirty;
 	h->pcache = alloc_percpu(struct palloc_pcache);
 	if (!h->pcache)
-		goto out_free_dirty;
+		goto out_free_cache_chunks;
 	for_each_possible_cpu(cpu) {
 		struct palloc_pcache *c = per_cpu_ptr(h->pcache, cpu);
 
@@ -127,6 +129,8 @@ struct palloc_heap *palloc_heap_create(u64 npages, palloc_release_t release, voi
 	INIT_DELAYED_WORK(&h->scavenger.work, palloc_scavenger_work);
 	return h;
 
+out_free_cache_chunks:
+	kvfree(h->cache_chunks);
 out_free_dirty:
 	kvfree(h->dirty);
 out_free_sums:
@@ -159,6 +163,7 @@ void palloc_heap_destroy(struct palloc_heap *h)
 	cancel_delayed_work_sync(&h->scavenger.work);
 	free_percpu(h->pcache);
 	xa_destroy(&h->cache_blocks);
+	kvfree(h->cache_chunks);
 	kvfree(h->dirty);
 	for (l = 0; l + 1 < h->nlevels; l++)
 		kvfree(h->sum[l]);

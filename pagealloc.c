@@ -42,6 +42,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/xarray.h>
 
 #include "pagealloc_internal.h"
 
@@ -69,6 +70,27 @@ static palloc_sum_t palloc_leaf_unpack(u32 v)
 				 (v >> (2 * PALLOC_LEAF_BITS)) & PALLOC_LEAF_MASK);
 }
 
+/* Fields of leaf summary @v. */
+static inline unsigned int palloc_leaf_start(u32 v)
+{
+	return v & PALLOC_LEAF_MASK;
+}
+
+static inline unsigned int palloc_leaf_max(u32 v)
+{
+	return (v >> PALLOC_LEAF_BITS) & PALLOC_LEAF_MASK;
+}
+
+static inline unsigned int palloc_leaf_end(u32 v)
+{
+	return v >> (2 * PALLOC_LEAF_BITS);
+}
+
+static inline u32 palloc_leaf_make(unsigned int start, unsigned int max, unsigned int end)
+{
+	return start | max << PALLOC_LEAF_BITS | end << (2 * PALLOC_LEAF_BITS);
+}
+
 /* Summary of entry @i of level @l; entries past the level's end are full. */
 static palloc_sum_t palloc_sum_get(const struct palloc_heap *h, unsigned int l, unsigned long i)
 {
@@ -80,75 +102,90 @@ static palloc_sum_t palloc_sum_get(const struct palloc_heap *h, unsigned int l, 
 }
 
 /*
+ * The running state of Go's mergeSummaries: the merged start, longest run
+ * and end of the entries merged so far, and whether they are all free.
+ */
+struct palloc_merge {
+	u64 start;
+	u64 most;
+	u64 end;
+	bool open;
+};
+
+/* Append an entry of @f pages with fields (@cs, @cm, @ce) to the merge. */
+static __always_inline void palloc_merge_add(struct palloc_merge *m, u64 f, u64 cs, u64 cm,
+					     u64 ce)
+{
+	if (m->open) {
+		m->start += cs;
+		m->open = cs == f;
+	}
+	m->most = max3(m->most, m->end + cs, cm);
+	m->end = ce == f ? m->end + f : ce;
+}
+
+/*
  * Merge @n consecutive entries of level @l from entry @first (Go's
  * mergeSummaries): a run of free pages is stitched across entries from the
- * end of one to the start of the next.  Unpacked, as the root's merge may
- * exceed the packed fields.  Return: the merged max; *@start and *@end get
- * the merged start and end.
+ * end of one to the start of the next.  Entries past the level's end are
+ * full.  Unpacked, as the root's merge may exceed the packed fields.  The
+ * leaves and the inner levels each have their own loop, with no test of
+ * the level per entry: this runs on every level of every update.
  */
-static u64 palloc_sum_merge_range(const struct palloc_heap *h, unsigned int l,
-				  unsigned long first, unsigned long n, u64 *start, u64 *end)
+static void palloc_sum_merge_range(const struct palloc_heap *h, unsigned int l,
+				   unsigned long first, unsigned long n, struct palloc_merge *m)
 {
-	u64 f = 1ULL << palloc_level_log_pages(h, l), most = 0;
-	unsigned long c;
+	u64 f = 1ULL << palloc_level_log_pages(h, l);
+	unsigned long c, have = first < h->len[l] ? min(n, h->len[l] - first) : 0;
 
-	*start = 0;
-	*end = 0;
-	for (c = 0; c < n; c++) {
-		palloc_sum_t s = palloc_sum_get(h, l, first + c);
-		u64 cs = __palloc_sum_start(s), ce = __palloc_sum_end(s);
+	*m = (struct palloc_merge){ .open = true };
+	if (l == h->nlevels - 1) {
+		const u32 *v = &h->leaf[first];
 
-		if (*start == c * f)
-			*start += cs;
-		most = max3(most, *end + cs, (u64)__palloc_sum_max(s));
-		*end = ce == f ? *end + f : ce;
+		for (c = 0; c < have; c++)
+			palloc_merge_add(m, f, palloc_leaf_start(v[c]), palloc_leaf_max(v[c]),
+					 palloc_leaf_end(v[c]));
+	} else {
+		const palloc_sum_t *v = &h->sum[l][first];
+
+		for (c = 0; c < have; c++) {
+			palloc_sum_t s = v[c];
+
+			if (s & PALLOC_SUM_ALL_FREE)
+				palloc_merge_add(m, f, f, f, f);
+			else
+				palloc_merge_add(m, f, s & PALLOC_SUM_FIELD_MASK,
+						 (s >> PALLOC_SUM_LOG_MAX) & PALLOC_SUM_FIELD_MASK,
+						 s >> (2 * PALLOC_SUM_LOG_MAX));
+		}
 	}
-	return most;
+	if (have < n)
+		m->end = 0;	/* a full entry follows */
 }
 
 /* The summary of entry @i of level @l: the merge of its 8 children. */
 static palloc_sum_t palloc_sum_merge(const struct palloc_heap *h, unsigned int l, unsigned long i)
 {
-	u64 start, end, most;
+	struct palloc_merge m;
 
-	most = palloc_sum_merge_range(h, l + 1, i << PALLOC_LEVEL_BITS,
-				      1U << PALLOC_LEVEL_BITS, &start, &end);
-	return __palloc_sum_pack(start, most, end);
+	palloc_sum_merge_range(h, l + 1, i << PALLOC_LEVEL_BITS, 1U << PALLOC_LEVEL_BITS, &m);
+	return __palloc_sum_pack(m.start, m.most, m.end);
 }
 
-/**
- * palloc_update() - recompute the summaries above changed chunks
- * @h: the heap
- * @sc: first chunk changed
- * @ec: last chunk changed
- *
- * Recomputes the leaves of chunks [@sc, @ec] and every ancestor, stopping as
- * soon as a level does not change (Go's pageAlloc.update).  Work is
- * proportional to the chunks touched.
- *
- * Context: Holds h->lock.
+/*
+ * Recompute the parents of changed leaves [@lo, @hi] up the tree, stopping
+ * as soon as a level does not change (Go's pageAlloc.update).
  */
-void palloc_update(struct palloc_heap *h, unsigned long sc, unsigned long ec)
+static void palloc_update_up(struct palloc_heap *h, unsigned long lo, unsigned long hi)
 {
-	unsigned long ci, lo = sc, hi = ec;
-	bool changed = false;
 	int l;
 
-	lockdep_assert_held(&h->lock);
-	for (ci = sc; ci <= ec; ci++) {
-		u32 v = palloc_leaf_pack(palloc_bits_summarize(&h->chunks[ci].alloc));
-
-		if (h->leaf[ci] != v) {
-			h->leaf[ci] = v;
-			changed = true;
-		}
-	}
-	for (l = h->nlevels - 2; l >= 0 && changed; l--) {
+	for (l = h->nlevels - 2; l >= 0; l--) {
+		bool changed = false;
 		unsigned long i;
 
 		lo >>= PALLOC_LEVEL_BITS;
 		hi >>= PALLOC_LEVEL_BITS;
-		changed = false;
 		for (i = lo; i <= hi; i++) {
 			palloc_sum_t s = palloc_sum_merge(h, l, i);
 
@@ -157,7 +194,96 @@ void palloc_update(struct palloc_heap *h, unsigned long sc, unsigned long ec)
 				changed = true;
 			}
 		}
+		if (!changed)
+			return;
 	}
+}
+
+/* Set chunk @ci's leaf summary.  Return: true if it changed. */
+static bool palloc_set_leaf(struct palloc_heap *h, unsigned long ci, u32 v)
+{
+	if (h->leaf[ci] == v)
+		return false;
+	h->leaf[ci] = v;
+	return true;
+}
+
+/**
+ * palloc_update() - recompute the summaries above changed chunks
+ * @h: the heap
+ * @sc: first chunk changed
+ * @ec: last chunk changed
+ *
+ * Recomputes the leaves of chunks [@sc, @ec] from their bitmaps and every
+ * ancestor, stopping as soon as a level does not change (Go's
+ * pageAlloc.update).  Work is proportional to the chunks touched.
+ *
+ * Context: Holds h->lock.
+ */
+void palloc_update(struct palloc_heap *h, unsigned long sc, unsigned long ec)
+{
+	unsigned long ci;
+	bool changed = false;
+
+	lockdep_assert_held(&h->lock);
+	for (ci = sc; ci <= ec; ci++)
+		changed |= palloc_set_leaf(h, ci,
+					   palloc_leaf_pack(palloc_bits_summarize(&h->chunks[ci].alloc)));
+	if (changed)
+		palloc_update_up(h, sc, ec);
+}
+
+/*
+ * The free run of @b around pages [i, i + n): [*lo, *hi), where *lo and *hi
+ * are the allocated pages (or the chunk's ends) nearest below and above.
+ */
+static void palloc_run_around(const struct palloc_bits *b, unsigned int i, unsigned int n,
+			      unsigned int *lo, unsigned int *hi)
+{
+	unsigned long below = i ? find_last_bit(palloc_ul(b), i) : 0;
+
+	*lo = below < i ? below + 1 : 0;
+	*hi = find_next_bit(palloc_ul(b), PALLOC_CHUNK_PAGES, i + n);
+}
+
+/*
+ * The leaf of chunk @ci once pages [i, i + n), inside its free run [lo, hi),
+ * are allocated.  Only the run's ends and its length matter, unless it was
+ * the chunk's longest run: then the chunk is summarised again.  So a leaf
+ * update costs what the change touched, not the whole chunk.
+ */
+static u32 palloc_leaf_alloced(struct palloc_heap *h, unsigned long ci, unsigned int i,
+			       unsigned int n, unsigned int lo, unsigned int hi)
+{
+	u32 v = h->leaf[ci];
+	unsigned int start = palloc_leaf_start(v), end = palloc_leaf_end(v);
+
+	if (hi - lo >= palloc_leaf_max(v))
+		return palloc_leaf_pack(palloc_bits_summarize(&h->chunks[ci].alloc));
+	if (!lo)
+		start = i;
+	if (hi == PALLOC_CHUNK_PAGES)
+		end = PALLOC_CHUNK_PAGES - (i + n);
+	return palloc_leaf_make(start, palloc_leaf_max(v), end);
+}
+
+/*
+ * The leaf of chunk @ci once pages [i, i + n) are freed: the free run around
+ * them, [lo, hi) in the new bitmap, joins the runs it touched; the rest of
+ * the chunk is as it was.
+ */
+static u32 palloc_leaf_freed(struct palloc_heap *h, unsigned long ci, unsigned int i,
+			     unsigned int n)
+{
+	u32 v = h->leaf[ci];
+	unsigned int lo, hi, start = palloc_leaf_start(v), end = palloc_leaf_end(v);
+
+	palloc_run_around(&h->chunks[ci].alloc, i, n, &lo, &hi);
+	if (!lo)
+		start = hi;
+	if (hi == PALLOC_CHUNK_PAGES)
+		end = PALLOC_CHUNK_PAGES - lo;
+	return palloc_leaf_make(start, max(palloc_leaf_max(v), hi - lo), end);
 }
 
 /*
@@ -190,8 +316,10 @@ u64 palloc_alloc_range(struct palloc_heap *h, u64 start, u64 npages, unsigned lo
 		       u64 run)
 {
 	unsigned long ci;
-	unsigned int i, n;
+	unsigned int i, n, lo, hi;
+	bool changed = false;
 	u64 scav = 0, p;
+	u32 v;
 
 	lockdep_assert_held(&h->lock);
 	for (p = start; p < start + npages; p += n) {
@@ -201,15 +329,21 @@ u64 palloc_alloc_range(struct palloc_heap *h, u64 start, u64 npages, unsigned lo
 		palloc_hold_work(h, 1);
 		if (dirty)
 			palloc_note_dirty(d, i, n, dirty, p - run);
-		scav += palloc_bits_popcnt_range(&d->scav, i, n);
-		if (n == PALLOC_CHUNK_PAGES)
-			palloc_data_alloc_all(d);
-		else
-			palloc_data_alloc_range(d, i, n);
+		if (n == PALLOC_CHUNK_PAGES) {
+			scav += palloc_data_alloc_all(d);
+			v = 0;
+		} else {
+			palloc_run_around(&d->alloc, i, n, &lo, &hi);
+			scav += palloc_data_alloc_range(d, i, n);
+			v = palloc_leaf_alloced(h, ci, i, n, lo, hi);
+		}
+		changed |= palloc_set_leaf(h, ci, v);
 	}
 	h->pages_free -= npages;
 	h->pages_scav -= scav;
-	palloc_update(h, start / PALLOC_CHUNK_PAGES, (start + npages - 1) / PALLOC_CHUNK_PAGES);
+	if (changed)
+		palloc_update_up(h, start / PALLOC_CHUNK_PAGES,
+				 (start + npages - 1) / PALLOC_CHUNK_PAGES);
 	return scav;
 }
 
@@ -217,7 +351,8 @@ u64 palloc_alloc_range(struct palloc_heap *h, u64 start, u64 npages, unsigned lo
  * palloc_free_range() - mark allocated (or absent) pages free (Go's free)
  * @h: the heap
  * @start: first page
- * @npages: pages
+ * @npages: pages, with no scavenged bit unless @scavenged (absent pages
+ *	freed dirty have theirs cleared first, by palloc_heap_grow())
  * @scavenged: mark them scavenged (the scavenger, grow), else dirty
  *
  * Context: Holds h->lock.
@@ -226,7 +361,9 @@ void palloc_free_range(struct palloc_heap *h, u64 start, u64 npages, bool scaven
 {
 	unsigned long ci;
 	unsigned int i, n;
+	bool changed = false;
 	u64 p;
+	u32 v;
 
 	lockdep_assert_held(&h->lock);
 	for (p = start; p < start + npages; p += n) {
@@ -234,20 +371,27 @@ void palloc_free_range(struct palloc_heap *h, u64 start, u64 npages, bool scaven
 		struct palloc_data *d = &h->chunks[ci];
 
 		palloc_hold_work(h, 1);
-		palloc_bits_free(&d->alloc, i, n);
-		if (scavenged) {
-			palloc_bits_set_range(&d->scav, i, n);
+		if (n == PALLOC_CHUNK_PAGES) {
+			palloc_bits_free_all(&d->alloc);
+			v = palloc_leaf_make(PALLOC_CHUNK_PAGES, PALLOC_CHUNK_PAGES,
+					     PALLOC_CHUNK_PAGES);
 		} else {
-			/* Only absent pages have scavenged bits to drop here. */
-			palloc_bits_clear_range(&d->scav, i, n);
-			set_bit(ci, h->dirty);
+			palloc_bits_free(&d->alloc, i, n);
+			v = palloc_leaf_freed(h, ci, i, n);
 		}
+		if (scavenged)
+			palloc_bits_set_range(&d->scav, i, n);
+		else
+			set_bit(ci, h->dirty);
+		changed |= palloc_set_leaf(h, ci, v);
 	}
 	h->pages_free += npages;
 	if (scavenged)
 		h->pages_scav += npages;
 	h->search_addr = min(h->search_addr, start);
-	palloc_update(h, start / PALLOC_CHUNK_PAGES, (start + npages - 1) / PALLOC_CHUNK_PAGES);
+	if (changed)
+		palloc_update_up(h, start / PALLOC_CHUNK_PAGES,
+				 (start + npages - 1) / PALLOC_CHUNK_PAGES);
 }
 
 /*
@@ -483,10 +627,11 @@ int palloc_find(struct palloc_heap *h, u64 npages, u64 align, u64 *from, u64 *at
  */
 u64 palloc_largest_free(struct palloc_heap *h)
 {
-	u64 start, end;
+	struct palloc_merge m;
 
 	lockdep_assert_held(&h->lock);
-	return palloc_sum_merge_range(h, 0, 0, h->len[0], &start, &end);
+	palloc_sum_merge_range(h, 0, 0, h->len[0], &m);
+	return m.most;
 }
 
 /**
@@ -526,6 +671,9 @@ int palloc_heap_grow(struct palloc_heap *h, u64 start, u64 npages, bool scavenge
 			if (!pass)
 				palloc_hold_work(h, 1);
 			if (pass) {
+				/* Absent pages are scavenged: dirty ones are not. */
+				if (!scavenged)
+					palloc_bits_clear_range(&h->chunks[ci].scav, i, n);
 				palloc_free_range(h, p, n, scavenged);
 				h->pages_total += n;
 			}
@@ -721,6 +869,26 @@ palloc_sum_t palloc_heap_summary(struct palloc_heap *h, unsigned int level, unsi
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_heap_summary);
 
+/* h->cache_chunks has a bit exactly for the chunks with a cached block. */
+static int palloc_check_cache_chunks(struct palloc_heap *h)
+{
+	unsigned long per = (PALLOC_CHUNK_PAGES / PALLOC_CACHE_PAGES) * nr_cpu_ids;
+	unsigned long ci;
+
+	lockdep_assert_held(&h->lock);
+	for (ci = 0; ci < h->nchunks; ci++) {
+		unsigned long idx = ci * per;
+		bool held = xa_find(&h->cache_blocks, &idx, idx + per - 1, XA_PRESENT);
+
+		if (held != test_bit(ci, h->cache_chunks)) {
+			pr_err("check: cache_chunks bit of chunk %lu is %d, cached blocks %d\n",
+			       ci, !held, held);
+			return -EUCLEAN;
+		}
+	}
+	return 0;
+}
+
 /**
  * palloc_heap_check() - verify the heap against a recount from the bitmaps
  * @h: the heap
@@ -779,6 +947,9 @@ int palloc_heap_check(struct palloc_heap *h)
 				ret = -EUCLEAN;
 				goto out_unlock;
 			}
+	ret = palloc_check_cache_chunks(h);
+	if (ret)
+		goto out_unlock;
 	if (nabsent != (u64)h->nchunks * PALLOC_CHUNK_PAGES - h->pages_total) {
 		/* Allocated and scavenged: only absent pages may be both. */
 		pr_err("check: %llu pages allocated and scavenged, %llu absent\n", nabsent,

@@ -213,6 +213,10 @@ struct palloc_scavenger {
  * @scavenge_runs: see &struct palloc_stats
  * @dirty: one bit per chunk that may hold free unscavenged pages (Go's
  *	scavenge index); atomic bitops, changed under @lock
+ * @cache_chunks: one bit per chunk in which a per-CPU cache may hold a
+ *	block: set when a cache takes a block there, cleared when the last
+ *	one leaves; under @lock.  The free path looks at @cache_blocks only
+ *	for chunks with this bit set.
  * @pages_cached: free pages held by the per-CPU caches; changed under
  *	@lock by refills and flushes, and by takes under a cache lock alone
  *	(pages then go from cached to in use, which a snapshot under @lock
@@ -271,6 +275,7 @@ struct palloc_heap {
 	u64 scavenge_runs;
 
 	unsigned long *dirty;
+	unsigned long *cache_chunks;
 	atomic64_t pages_cached;
 	struct xarray cache_blocks;
 	wait_queue_head_t inflight_wq;

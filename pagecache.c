@@ -39,10 +39,14 @@ static bool palloc_any_holder(struct palloc_heap *h, u64 start, u64 npages,
 {
 	unsigned long first = start / PALLOC_CACHE_PAGES;
 	unsigned long last = (start + npages - 1) / PALLOC_CACHE_PAGES;
+	unsigned long fc = start / PALLOC_CHUNK_PAGES, lc = (start + npages - 1) / PALLOC_CHUNK_PAGES;
 	struct palloc_pcache *c;
 	unsigned long idx;
 
 	lockdep_assert_held(&h->lock);
+	/* Most frees touch no cached block: skip the tree walk. */
+	if (find_next_bit(h->cache_chunks, lc + 1, fc) > lc)
+		return false;
 	xa_for_each_range(&h->cache_blocks, idx, c, first * nr_cpu_ids,
 			  last * nr_cpu_ids + nr_cpu_ids - 1) {
 		/* base only changes under h->lock; cache bits only drop without it. */
@@ -124,10 +128,18 @@ static u64 palloc_resv_mask(const struct palloc_heap *h, u64 base)
 /* The cache holds no block any more: drop its h->cache_blocks entry. */
 static void palloc_cache_forget(struct palloc_heap *h, struct palloc_pcache *c)
 {
+	unsigned long ci, idx, last;
+
 	lockdep_assert_held(&h->lock);
 	if (c->base == U64_MAX)
 		return;
 	xa_erase(&h->cache_blocks, palloc_cache_index(c, c->base));
+	/* The chunk's last cached block gone: clear its h->cache_chunks bit. */
+	ci = c->base / PALLOC_CHUNK_PAGES;
+	idx = ci * (PALLOC_CHUNK_PAGES / PALLOC_CACHE_PAGES) * nr_cpu_ids;
+	last = idx + (PALLOC_CHUNK_PAGES / PALLOC_CACHE_PAGES) * nr_cpu_ids - 1;
+	if (!xa_find(&h->cache_blocks, &idx, last, XA_PRESENT))
+		__clear_bit(ci, h->cache_chunks);
 	c->base = U64_MAX;
 	/* Pages still out go back through the heap. */
 	atomic64_set(&c->out, 0);
@@ -169,6 +181,7 @@ static void palloc_cache_refill(struct palloc_heap *h, struct palloc_pcache *c)
 	/* Record the block first: the one step that can fail. */
 	if (xa_err(xa_store(&h->cache_blocks, palloc_cache_index(c, base), c, GFP_NOWAIT)))
 		goto out_unlock;
+	__set_bit(base / PALLOC_CHUNK_PAGES, h->cache_chunks);
 	palloc_hold_work(h, 1);
 	c->base = base;
 	c->cache = cache;

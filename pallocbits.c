@@ -600,12 +600,28 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_bits_alloc_pages64);
  * @i: first page
  * @n: number of pages, >= 1, with @i + @n <= PALLOC_CHUNK_PAGES
  *
+ * Go's pallocData.allocRange, in one pass over the words, counting the
+ * scavenged bits it drops (Go's caller counts them first, with popcntRange).
+ *
  * Context: Any context.
+ * Return: how many of the pages were scavenged; 0 for a bad range.
  */
-void palloc_data_alloc_range(struct palloc_data *d, unsigned int i, unsigned int n)
+unsigned int palloc_data_alloc_range(struct palloc_data *d, unsigned int i, unsigned int n)
 {
-	palloc_bits_alloc_range(&d->alloc, i, n);
-	palloc_bits_clear_range(&d->scav, i, n);
+	unsigned int k, s = 0;
+
+	if (palloc_bad_range(i, n))
+		return 0;
+	for (k = i / 64; k <= (i + n - 1) / 64; k++) {
+		u64 m = palloc_range_mask(i, n, k), sc = d->scav.w[k] & m;
+
+		d->alloc.w[k] |= m;
+		if (sc) {
+			s += hweight64(sc);
+			d->scav.w[k] &= ~m;
+		}
+	}
+	return s;
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_data_alloc_range);
 
@@ -614,13 +630,50 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_data_alloc_range);
  * @d: the chunk
  *
  * Context: Any context.
+ * Return: how many of its pages were scavenged.
  */
-void palloc_data_alloc_all(struct palloc_data *d)
+unsigned int palloc_data_alloc_all(struct palloc_data *d)
 {
+	unsigned int k, s = 0;
+
+	for (k = 0; k < PALLOC_CHUNK_WORDS; k++)
+		if (d->scav.w[k])
+			s += hweight64(d->scav.w[k]);
 	palloc_bits_alloc_all(&d->alloc);
 	palloc_bits_clear_all(&d->scav);
+	return s;
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_data_alloc_all);
+
+/**
+ * palloc_data_allocated() - are the pages of a run all allocated and present?
+ * @d: the chunk
+ * @i: first page
+ * @n: number of pages, >= 1, with @i + @n <= PALLOC_CHUNK_PAGES
+ *
+ * A present allocated page has its allocation bit set and its scavenged bit
+ * clear (an absent page has both set).  One pass over the words of both
+ * bitmaps: the check of every free.
+ *
+ * Context: Any context.
+ * Return: true if every page of [@i, @i + @n) is allocated and present;
+ * false otherwise, and for a bad range.
+ */
+bool palloc_data_allocated(const struct palloc_data *d, unsigned int i, unsigned int n)
+{
+	unsigned int k;
+
+	if (palloc_bad_range(i, n))
+		return false;
+	for (k = i / 64; k <= (i + n - 1) / 64; k++) {
+		u64 m = palloc_range_mask(i, n, k);
+
+		if ((d->alloc.w[k] & m) != m || (d->scav.w[k] & m))
+			return false;
+	}
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(palloc_data_allocated);
 
 /**
  * palloc_fill_aligned() - widen every set bit to its aligned group

@@ -161,8 +161,9 @@ u64 palloc_bits_pages64(const struct palloc_bits *b, unsigned int i);
 void palloc_bits_alloc_pages64(struct palloc_bits *b, unsigned int i, u64 alloc);
 
 /* pallocData */
-void palloc_data_alloc_range(struct palloc_data *d, unsigned int i, unsigned int n);
-void palloc_data_alloc_all(struct palloc_data *d);
+unsigned int palloc_data_alloc_range(struct palloc_data *d, unsigned int i, unsigned int n);
+unsigned int palloc_data_alloc_all(struct palloc_data *d);
+bool palloc_data_allocated(const struct palloc_data *d, unsigned int i, unsigned int n);
 u64 palloc_fill_aligned(u64 x, unsigned int m);
 unsigned int palloc_data_find_scavenge_candidate(const struct palloc_data *d,
 						 unsigned int search_idx,

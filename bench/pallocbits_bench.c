@@ -68,6 +68,10 @@ static unsigned int bench_seed = 20240611;
 module_param_named(seed, bench_seed, uint, 0444);
 MODULE_PARM_DESC(seed, "seed of the range layouts and of the random alloc/free sequences");
 
+static bool bench_peers = true;
+module_param_named(peers, bench_peers, bool, 0444);
+MODULE_PARM_DESC(peers, "run the other allocators too (0: pallocbits alone, e.g. to profile it)");
+
 /* gen_pool address of page 0: any page-aligned non-zero number will do. */
 #define BENCH_BASE		BIT(44)
 /* Longest run allocated, in pages. */
@@ -727,9 +731,9 @@ static void palloc_bench_churn(struct kunit *test)
 	unsigned int i;
 
 	bench_ctx_init(test, &c, r, max(r->ops, BENCH_LONG_OPS));
-	for (i = 0; i < (r->peers ? ARRAY_SIZE(kinds) : 1); i++)
+	for (i = 0; i < (r->peers && bench_peers ? ARRAY_SIZE(kinds) : 1); i++)
 		bench_churn_one(test, &c, kinds[i], r->ops, bench_names[kinds[i]]);
-	if (r->peers)
+	if (r->peers && bench_peers)
 		bench_buddy_churn(test, &c, r->ops);
 	/* The same pallocbits run, as long at every size: the scaling row. */
 	bench_churn_one(test, &c, BENCH_PALLOC, BENCH_LONG_OPS, "pallocbits-long");
@@ -744,7 +748,7 @@ static void palloc_bench_single(struct kunit *test)
 	bench_ctx_init(test, &c, r, r->single_pairs / BENCH_BATCH);
 	bench_single_one(test, &c, BENCH_PALLOC, r->single_pairs);
 	bench_single_one(test, &c, BENCH_PALLOC_ALIGN2, r->single_pairs);
-	if (!r->peers) {
+	if (!r->peers || !bench_peers) {
 		bench_ctx_free(&c);
 		return;
 	}
@@ -899,7 +903,7 @@ static int palloc_bench_suite_init(struct kunit_suite *suite)
 		s[i] = bench_cycles() - t0;
 	}
 	sort(s, ARRAY_SIZE(s), sizeof(*s), bench_cmp_u64, NULL);
-	pr_info("PBENCH info seed %u (palloc_bench.seed=), PAGE_SIZE %lu, HZ %d, %u CPUs\n",
+	pr_info("PBENCH info seed %u (pallocbits_bench.seed=), PAGE_SIZE %lu, HZ %d, %u CPUs\n",
 		bench_seed, PAGE_SIZE, HZ, num_possible_cpus());
 	pr_info("PBENCH cal %llu.%03llu MHz cycle counter (%s), calibrated over %u ms\n",
 		div_u64(bench_cal_khz, 1000), bench_cal_khz % 1000,
