@@ -344,6 +344,7 @@ int palloc_heap_free(struct palloc_heap *h, u64 start, u64 npages)
 		trace_palloc_free(start, npages, 0);
 		return 0;
 	}
+	palloc_prefetch(h, start, npages);
 	/* Pass 0 checks every batch, pass 1 frees them (one pass if small). */
 	palloc_lock(h);
 	for (pass = npages <= PALLOC_BATCH_PAGES; pass < 2; pass++) {

@@ -40,6 +40,7 @@
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/prefetch.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -301,6 +302,38 @@ static void palloc_note_dirty(const struct palloc_data *d, unsigned int i, unsig
 }
 
 /**
+ * palloc_prefetch() - start loading what freeing a run will touch
+ * @h: the heap
+ * @start: first page, inside the heap
+ * @npages: pages, >= 1, inside the heap
+ *
+ * A free lands on a chunk nobody touched lately: its bitmaps, its leaf and
+ * the summaries above it are cache misses, each found only once the one
+ * before it is in.  Asking for all of them at once, before the lock, lets
+ * the misses overlap.  Only the first and last chunk: a hint, bounded.
+ *
+ * Context: Any context; reads nothing.
+ */
+void palloc_prefetch(struct palloc_heap *h, u64 start, u64 npages)
+{
+	unsigned long ends[2] = {
+		start / PALLOC_CHUNK_PAGES, (start + npages - 1) / PALLOC_CHUNK_PAGES
+	};
+	unsigned int e, l;
+
+	for (e = 0; e < 2 && (!e || ends[1] != ends[0]); e++) {
+		unsigned long ci = ends[e];
+
+		prefetchw(&h->chunks[ci].alloc);
+		prefetchw(&h->chunks[ci].scav);
+		prefetchw(&h->leaf[ci]);
+		for (l = 0; l + 1 < h->nlevels; l++)
+			prefetchw(&h->sum[l][ci >> (PALLOC_LEVEL_BITS * (h->nlevels - 1 - l))]);
+	}
+	prefetch(&h->cache_chunks[BIT_WORD(ends[0])]);
+}
+
+/**
  * palloc_alloc_range() - mark free pages allocated (Go's allocRange)
  * @h: the heap
  * @start: first page
@@ -396,16 +429,26 @@ void palloc_free_range(struct palloc_heap *h, u64 start, u64 npages, bool scaven
 
 /*
  * Lowest @align-aligned run of @npages free pages of a chunk whose absolute
- * first page is @base, starting at page @from.  Bounded by the chunk's size.
+ * first page is @base, starting at page @from or above.  Bounded by the
+ * chunk's size.
  */
 static unsigned int palloc_chunk_find(const struct palloc_bits *b, u64 base, unsigned int npages,
 				      u64 align, unsigned int from, unsigned int *hint)
 {
-	unsigned int lo = from, hi;
+	unsigned int lo = from, hi, idx;
 
-	if (align == 1)
-		return palloc_bits_find(b, npages, from, hint);
-	*hint = palloc_bits_find1(b, from);
+	if (align == 1) {
+		/*
+		 * Go's find reads @from as a hint and starts at its word: a
+		 * run it finds below @from is not this search's (one that
+		 * began above search_addr).  Then look from @from on.
+		 */
+		idx = palloc_bits_find(b, npages, from, hint);
+		if (idx == PALLOC_NOT_FOUND || idx >= from)
+			return idx;
+	} else {
+		*hint = palloc_bits_find1(b, from);
+	}
 	/* Each free run from @from on: does an aligned fit start in it? */
 	for_each_clear_bitrange_from(lo, hi, palloc_ul(b), PALLOC_CHUNK_PAGES) {
 		u64 a = ALIGN(base + lo, align) - base;
@@ -430,8 +473,9 @@ struct palloc_search {
 	struct palloc_heap *h;
 	u64 npages;
 	u64 align;
-	u64 sa;			/* search_addr when the search began */
+	u64 sa;			/* where the search began: no run starts below */
 	u64 hint;		/* every page below it is allocated */
+	bool exact;		/* it began at search_addr: no page below is free */
 	bool frontier;		/* all entries seen so far were full */
 	unsigned int l;		/* current level */
 	struct palloc_scan st[PALLOC_MAX_LEVELS];
@@ -472,7 +516,11 @@ static bool palloc_search_chunk(struct palloc_search *q, unsigned long e, u64 *a
 		q->hint = max(q->hint, base + nsi);
 	q->frontier = false;
 	if (idx == PALLOC_NOT_FOUND) {
-		WARN_ON_ONCE(q->align == 1);	/* Go's "bad summary data" */
+		/*
+		 * Go's "bad summary data", but only from search_addr: above
+		 * it, the longest run may lie below where the search began.
+		 */
+		WARN_ON_ONCE(q->align == 1 && q->exact);
 		return false;
 	}
 	*at = base + idx;
@@ -507,7 +555,7 @@ static bool palloc_search_step(struct palloc_search *q, u64 *at)
 	unsigned int logp = palloc_level_log_pages(h, q->l);
 	unsigned long e = s->blk + s->j;
 	palloc_sum_t sum = palloc_sum_get(h, q->l, e);
-	u64 f = 1ULL << logp, base = (u64)e << logp, cs;
+	u64 f = 1ULL << logp, base = (u64)e << logp, cs, lo, end;
 
 	if (!sum) {
 		s->run_size = 0;
@@ -521,9 +569,14 @@ static bool palloc_search_step(struct palloc_search *q, u64 *at)
 	cs = __palloc_sum_start(sum);
 	if (!s->run_size)
 		s->run_base = base;
-	/* A run crossing into this entry is lower than any inside it. */
-	if (s->run_size + cs >= q->npages &&
-	    palloc_fits(s->run_base, s->run_size + cs, q->npages, q->align, at))
+	/*
+	 * A run crossing into this entry is lower than any inside it.  Its
+	 * pages below q->sa are not the search's: a search resumed above
+	 * search_addr, or skipping a reservation, starts no run there.
+	 */
+	lo = max(s->run_base, q->sa);
+	end = s->run_base + s->run_size + cs;
+	if (end >= lo + q->npages && palloc_fits(lo, end - lo, q->npages, q->align, at))
 		return true;
 	if (cs == f) {
 		/* Fully free: the run goes on. */
@@ -556,7 +609,8 @@ static bool palloc_search_step(struct palloc_search *q, u64 *at)
  * @hint: out: a new lower bound for search_addr
  *
  * Generalised to aligned runs, from page *@from (search_addr, or a resume
- * point above it).
+ * point above it): the run found starts at *@from or above, even where the
+ * summaries count free pages below it.
  * For @align == 1 every descent succeeds, as in Go, and the work is bounded
  * by the tree's depth.  An aligned search descends only into entries whose
  * longest run could hold the request and backtracks when one does not; it
@@ -574,7 +628,8 @@ int palloc_find(struct palloc_heap *h, u64 npages, u64 align, u64 *from, u64 *at
 {
 	struct palloc_search q = {
 		.h = h, .npages = npages, .align = align,
-		.sa = *from, .hint = h->search_addr, .frontier = *from == h->search_addr,
+		.sa = *from, .hint = h->search_addr, .exact = *from == h->search_addr,
+		.frontier = *from == h->search_addr,
 	};
 	unsigned int budget = h->search_budget;
 

@@ -147,6 +147,7 @@ u64 palloc_resv_fill(struct palloc_heap *h, unsigned long *dirty);
 u64 palloc_alloc_range(struct palloc_heap *h, u64 start, u64 npages, unsigned long *dirty,
 		       u64 run);
 void palloc_free_range(struct palloc_heap *h, u64 start, u64 npages, bool scavenged);
+void palloc_prefetch(struct palloc_heap *h, u64 start, u64 npages);
 int palloc_find(struct palloc_heap *h, u64 npages, u64 align, u64 *from, u64 *at, u64 *hint);
 
 /* pagecache.c */

@@ -2114,6 +2114,47 @@ static void palloc_scav_candidate_random(struct kunit *test)
 	}
 }
 
+/*
+ * palloc_data_allocated() and the count palloc_data_alloc_range() returns,
+ * against page-by-page references, on random chunks and ranges.
+ */
+static void palloc_scav_data_range_random(struct kunit *test)
+{
+	struct palloc_data *d = alloc_data(test);
+	struct bits_str bs, bs2;
+	struct rnd_state rs;
+	u32 seed = palloc_rnd_init(test, &rs);
+	unsigned int iter, i, n, p, scav;
+	bool want;
+
+	for (iter = 0; iter < RANDOM_ROUNDS; iter++) {
+		rnd_bits(&rs, &d->alloc);
+		rnd_bits(&rs, &d->scav);
+		rnd_range(&rs, &i, &n);
+		/* Often a wholly allocated run, the case every free checks. */
+		if (rnd_below(&rs, 2))
+			ref_fill(&d->alloc, i, n, true);
+		if (rnd_below(&rs, 2))
+			ref_fill(&d->scav, i, n, false);
+		want = true;
+		scav = 0;
+		for (p = i; p < i + n; p++) {
+			want &= ref_get(&d->alloc, p) && !ref_get(&d->scav, p);
+			scav += ref_get(&d->scav, p);
+		}
+		KUNIT_ASSERT_EQ_MSG(test, palloc_data_allocated(d, i, n), want,
+				    RND_FMT "allocated(%u, %u) in %s / %s", seed, iter, i, n,
+				    bits_str(&bs, &d->alloc), bits_str(&bs2, &d->scav));
+		KUNIT_ASSERT_EQ_MSG(test, palloc_data_alloc_range(d, i, n), scav,
+				    RND_FMT "alloc_range(%u, %u) count", seed, iter, i, n);
+		for (p = i; p < i + n; p++)
+			KUNIT_ASSERT_TRUE_MSG(test, ref_get(&d->alloc, p) &&
+					      !ref_get(&d->scav, p),
+					      RND_FMT "page %u after alloc_range(%u, %u)", seed,
+					      iter, p, i, n);
+	}
+}
+
 static struct kunit_case palloc_scav_cases[] = {
 	KUNIT_CASE(palloc_scav_fill_aligned_table),
 	KUNIT_CASE(palloc_scav_fill_aligned_random),
@@ -2123,6 +2164,7 @@ static struct kunit_case palloc_scav_cases[] = {
 	KUNIT_CASE_PARAM(palloc_scav_candidate, scav_cases_gen_params),
 	KUNIT_CASE(palloc_scav_lifecycle),
 	KUNIT_CASE(palloc_scav_candidate_random),
+	KUNIT_CASE(palloc_scav_data_range_random),
 	{}
 };
 

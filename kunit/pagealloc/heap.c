@@ -1007,9 +1007,75 @@ static void alloc_dirty_marks_unscavenged(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, palloc_heap_check(fx->h), 0);
 }
 
+/*
+ * Set a reservation by hand: what a large allocation leaves between two of
+ * its batches (palloc_resv_fill() breaks the lock with [resv_start,
+ * resv_end) free and reserved).  The one it replaces is given back to the
+ * search, as a free would, instead of being filled.
+ */
+static void pa_set_resv(struct palloc_heap *h, u64 start, u64 end)
+{
+	spin_lock(&h->lock);
+	if (h->resv_end > h->resv_start)
+		h->search_addr = min(h->search_addr, h->resv_start);
+	h->resv_start = start;
+	h->resv_end = end;
+	spin_unlock(&h->lock);
+}
+
+/*
+ * An allocation whose first fit overlaps a large allocation's reservation
+ * searches again from the reservation's end.  The summary entry holding
+ * that end may start inside the reservation and count its free pages: the
+ * search used to place the run there again, overlap again, and loop
+ * forever under the heap lock (the locked path and a cache refill alike).
+ */
+static void alloc_skips_reservation(struct kunit *test)
+{
+	const u64 n = 64 * CP;
+	struct pa_fix *fx = test->priv;
+	struct palloc_heap *h;
+	u64 at, scav;
+
+	h = palloc_heap_create(n, NULL, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	fx->h = h;
+	KUNIT_ASSERT_EQ(test, palloc_heap_grow(h, 0, n, false), 0);
+
+	/* The reservation ends inside chunk 1, whose leaf starts free. */
+	pa_set_resv(h, 0, CP + 100);
+	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, 20, 1, &at, &scav), 0);
+	KUNIT_EXPECT_EQ(test, at, CP + 100);
+	/* A single page: the per-CPU cache's refill searches the same way. */
+	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, 1, 1, &at, &scav), 0);
+	KUNIT_EXPECT_EQ(test, at, CP + 120);
+	palloc_heap_flush_caches(h);
+	KUNIT_ASSERT_EQ(test, palloc_heap_free(h, CP + 100, 21), 0);
+	pa_set_resv(h, 0, 0);
+	KUNIT_EXPECT_EQ(test, palloc_heap_check(h), 0);
+
+	/*
+	 * Chunk 4's longest free run is the reserved one, below where the
+	 * second search begins: the search goes on past it, to the 2 free
+	 * pages at the chunk's top and chunk 5.
+	 */
+	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, 4 * CP + 510, 1, &at, &scav), 0);
+	KUNIT_ASSERT_EQ(test, at, 0);
+	KUNIT_ASSERT_EQ(test, palloc_heap_free(h, 4 * CP, 100), 0);
+	pa_set_resv(h, 4 * CP, 4 * CP + 100);
+	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, 20, 1, &at, &scav), 0);
+	KUNIT_EXPECT_EQ(test, at, 4 * CP + 510);
+	/* Aligned: the same skip, on the path that backtracks. */
+	KUNIT_ASSERT_EQ(test, palloc_heap_alloc(h, 20, 4, &at, &scav), 0);
+	KUNIT_EXPECT_EQ(test, at, 4 * CP + 532);
+	pa_set_resv(h, 0, 0);
+	KUNIT_EXPECT_EQ(test, palloc_heap_check(h), 0);
+}
+
 static struct kunit_case palloc_heap_cases[] = {
 	KUNIT_CASE(create_rejects_bad_sizes),
 	KUNIT_CASE(alloc_dirty_marks_unscavenged),
+	KUNIT_CASE(alloc_skips_reservation),
 	KUNIT_CASE(geometry_and_whole_range),
 	KUNIT_CASE_PARAM(alloc_go_cases, alloc_cases_gen_params),
 	KUNIT_CASE_PARAM(exhaust_go_sizes, exhaust_sizes_gen_params),
