@@ -102,27 +102,28 @@ static palloc_sum_t palloc_sum_get(const struct palloc_heap *h, unsigned int l, 
 	return h->sum[l][i];
 }
 
-/*
- * The running state of Go's mergeSummaries: the merged start, longest run
- * and end of the entries merged so far, and whether they are all free.
- */
+/* The result of Go's mergeSummaries: merged start, longest run and end. */
 struct palloc_merge {
 	u64 start;
 	u64 most;
 	u64 end;
-	bool open;
 };
 
-/* Append an entry of @f pages with fields (@cs, @cm, @ce) to the merge. */
-static __always_inline void palloc_merge_add(struct palloc_merge *m, u64 f, u64 cs, u64 cm,
-					     u64 ce)
+/*
+ * Append an entry of @f pages with fields (@cs, @cm, @ce) to a merge whose
+ * entries so far are all free while *@open.  Called on the merge loop's
+ * locals, which stay in registers: not through a struct another pointer
+ * might alias, which the compiler would store back on every entry.
+ */
+static __always_inline void palloc_merge_add(u64 *start, u64 *most, u64 *end, bool *open, u64 f,
+					     u64 cs, u64 cm, u64 ce)
 {
-	if (m->open) {
-		m->start += cs;
-		m->open = cs == f;
+	if (*open) {
+		*start += cs;
+		*open = cs == f;
 	}
-	m->most = max3(m->most, m->end + cs, cm);
-	m->end = ce == f ? m->end + f : ce;
+	*most = max3(*most, *end + cs, cm);
+	*end = ce == f ? *end + f : ce;
 }
 
 /*
@@ -136,32 +137,39 @@ static __always_inline void palloc_merge_add(struct palloc_merge *m, u64 f, u64 
 static void palloc_sum_merge_range(const struct palloc_heap *h, unsigned int l,
 				   unsigned long first, unsigned long n, struct palloc_merge *m)
 {
-	u64 f = 1ULL << palloc_level_log_pages(h, l);
+	u64 f = 1ULL << palloc_level_log_pages(h, l), start = 0, most = 0, end = 0;
 	unsigned long c, have = first < h->len[l] ? min(n, h->len[l] - first) : 0;
+	bool open = true;
 
-	*m = (struct palloc_merge){ .open = true };
 	if (l == h->nlevels - 1) {
 		const u32 *v = &h->leaf[first];
 
-		for (c = 0; c < have; c++)
-			palloc_merge_add(m, f, palloc_leaf_start(v[c]), palloc_leaf_max(v[c]),
-					 palloc_leaf_end(v[c]));
+		for (c = 0; c < have; c++) {
+			u64 cs = palloc_leaf_start(v[c]), cm = palloc_leaf_max(v[c]);
+			u64 ce = palloc_leaf_end(v[c]);
+
+			palloc_merge_add(&start, &most, &end, &open, f, cs, cm, ce);
+		}
 	} else {
 		const palloc_sum_t *v = &h->sum[l][first];
 
 		for (c = 0; c < have; c++) {
 			palloc_sum_t s = v[c];
+			u64 cs = s & PALLOC_SUM_FIELD_MASK;
+			u64 cm = (s >> PALLOC_SUM_LOG_MAX) & PALLOC_SUM_FIELD_MASK;
+			u64 ce = (s >> (2 * PALLOC_SUM_LOG_MAX)) & PALLOC_SUM_FIELD_MASK;
 
-			if (s & PALLOC_SUM_ALL_FREE)
-				palloc_merge_add(m, f, f, f, f);
-			else
-				palloc_merge_add(m, f, s & PALLOC_SUM_FIELD_MASK,
-						 (s >> PALLOC_SUM_LOG_MAX) & PALLOC_SUM_FIELD_MASK,
-						 s >> (2 * PALLOC_SUM_LOG_MAX));
+			if (s & PALLOC_SUM_ALL_FREE) {
+				cs = f;
+				cm = f;
+				ce = f;
+			}
+			palloc_merge_add(&start, &most, &end, &open, f, cs, cm, ce);
 		}
 	}
 	if (have < n)
-		m->end = 0;	/* a full entry follows */
+		end = 0;	/* a full entry follows */
+	*m = (struct palloc_merge){ .start = start, .most = most, .end = end };
 }
 
 /* The summary of entry @i of level @l: the merge of its 8 children. */
@@ -599,6 +607,106 @@ static bool palloc_search_step(struct palloc_search *q, u64 *at)
 	return false;
 }
 
+/* Fields of entry @e of level @l, which is inside the level. */
+static __always_inline void palloc_entry_fields(const struct palloc_heap *h, unsigned int l,
+						unsigned long e, u64 f, u64 *cs, u64 *cm, u64 *ce)
+{
+	if (l == h->nlevels - 1) {
+		u32 v = h->leaf[e];
+
+		*cs = palloc_leaf_start(v);
+		*cm = palloc_leaf_max(v);
+		*ce = palloc_leaf_end(v);
+	} else {
+		palloc_sum_t v = h->sum[l][e];
+
+		if (v & PALLOC_SUM_ALL_FREE) {
+			*cs = f;
+			*cm = f;
+			*ce = f;
+		} else {
+			*cs = v & PALLOC_SUM_FIELD_MASK;
+			*cm = (v >> PALLOC_SUM_LOG_MAX) & PALLOC_SUM_FIELD_MASK;
+			*ce = v >> (2 * PALLOC_SUM_LOG_MAX);
+		}
+	}
+}
+
+/*
+ * Go's find itself (mpagealloc.go), for an unaligned run from search_addr:
+ * no page below search_addr is free, so the first entry of a level whose
+ * longest run holds the request does hold it, and the descent never turns
+ * back.  At each level the block of 8 entries is scanned once, with the
+ * open run and the search state in registers.  The hint follows the same
+ * rules as palloc_search_step().  Return: 1 and *@at, or 0 (no fit).
+ */
+static int palloc_find_first(struct palloc_heap *h, u64 npages, u64 *at, u64 *hint)
+{
+	u64 sa = h->search_addr, hnt = sa;
+	unsigned long i = 0;
+	bool frontier = true;
+	unsigned int l;
+
+	for (l = 0; l < h->nlevels; l++) {
+		unsigned int logp = palloc_level_log_pages(h, l);
+		unsigned long blk = l ? i << PALLOC_LEVEL_BITS : 0, e, end;
+		u64 f = 1ULL << logp, size = 0, base = 0;
+
+		end = l ? min_t(unsigned long, blk + (1U << PALLOC_LEVEL_BITS), h->len[l]) :
+			  h->len[0];
+		for (e = max_t(unsigned long, blk, sa >> logp); e < end; e++) {
+			u64 cs, cm, ce;
+
+			palloc_entry_fields(h, l, e, f, &cs, &cm, &ce);
+			if (!cm) {
+				size = 0;
+				if (frontier)
+					hnt = min(max(hnt, (u64)(e + 1) << logp), h->npages);
+				continue;
+			}
+			if (frontier)
+				hnt = max(hnt, (u64)e << logp);
+			if (size + cs >= npages) {
+				*at = size ? base : (u64)e << logp;
+				*hint = hnt;
+				return 1;
+			}
+			if (cm >= npages)
+				break;
+			frontier = false;
+			if (cs == f) {
+				if (!size)
+					base = (u64)e << logp;
+				size += f;
+			} else {
+				size = ce;
+				base = ((u64)(e + 1) << logp) - ce;
+			}
+		}
+		if (e == end) {
+			/* Only the root may hold no fit: Go's "bad summary data". */
+			WARN_ON_ONCE(l);
+			return 0;
+		}
+		i = e;
+	}
+	/* The chunk whose longest run holds the request. */
+	{
+		u64 cbase = (u64)i * PALLOC_CHUNK_PAGES;
+		unsigned int from = sa / PALLOC_CHUNK_PAGES == i ? sa % PALLOC_CHUNK_PAGES : 0;
+		unsigned int idx, nsi;
+
+		idx = palloc_bits_find(&h->chunks[i].alloc, npages, from, &nsi);
+		if (WARN_ON_ONCE(idx == PALLOC_NOT_FOUND))
+			return 0;
+		if (frontier && nsi != PALLOC_NOT_FOUND)
+			hnt = max(hnt, cbase + nsi);
+		*at = cbase + idx;
+		*hint = hnt;
+		return 1;
+	}
+}
+
 /**
  * palloc_find() - first-fit search down the summary tree (Go's find)
  * @h: the heap
@@ -634,6 +742,8 @@ int palloc_find(struct palloc_heap *h, u64 npages, u64 align, u64 *from, u64 *at
 	unsigned int budget = h->search_budget;
 
 	lockdep_assert_held(&h->lock);
+	if (align == 1 && q.exact)
+		return palloc_find_first(h, npages, at, hint);
 	q.st[0] = (struct palloc_scan){
 		.nent = h->len[0], .j = q.sa >> palloc_level_log_pages(h, 0),
 	};
