@@ -50,6 +50,9 @@
 #define CREATE_TRACE_POINTS
 #include "palloc_trace.h"
 
+/* Prefetch a free's metadata only above this many chunks (64 GiB of 4 KiB pages). */
+#define PALLOC_PREFETCH_CHUNKS	(1UL << 17)
+
 /* Leaf summaries: 10-bit fields, enough for 0..512. */
 #define PALLOC_LEAF_BITS	10
 #define PALLOC_LEAF_MASK	((1U << PALLOC_LEAF_BITS) - 1)
@@ -182,11 +185,46 @@ static palloc_sum_t palloc_sum_merge(const struct palloc_heap *h, unsigned int l
 }
 
 /*
- * Recompute the parents of changed leaves [@lo, @hi] up the tree, stopping
- * as soon as a level does not change (Go's pageAlloc.update).
+ * Parent @p after its one changed child went from @old to @new, when only
+ * the child's inside changed (same start and end, so the runs crossing
+ * into its neighbours are the same): a longer inside run is the parent's
+ * longest if it beats it; a shorter one changes nothing unless the child's
+ * old run was the parent's longest.  Return: true and *@np, or false if
+ * the children must be merged.
  */
-static void palloc_update_up(struct palloc_heap *h, unsigned long lo, unsigned long hi)
+static bool palloc_sum_quick(palloc_sum_t p, palloc_sum_t old, palloc_sum_t new,
+			     palloc_sum_t *np)
 {
+	u64 om, nm, pm;
+
+	if (__palloc_sum_start(old) != __palloc_sum_start(new) ||
+	    __palloc_sum_end(old) != __palloc_sum_end(new))
+		return false;
+	om = __palloc_sum_max(old);
+	nm = __palloc_sum_max(new);
+	pm = __palloc_sum_max(p);
+	if (nm >= om) {
+		*np = nm > pm ? __palloc_sum_pack(__palloc_sum_start(p), nm, __palloc_sum_end(p)) :
+				p;
+		return true;
+	}
+	if (om < pm) {
+		*np = p;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Recompute the parents of changed leaves [@lo, @hi] up the tree, stopping
+ * as soon as a level does not change (Go's pageAlloc.update).  When one
+ * leaf changed, from @old to @new, a parent is derived from its old value
+ * where palloc_sum_quick() can, instead of merging its 8 children.
+ */
+static void palloc_update_up(struct palloc_heap *h, unsigned long lo, unsigned long hi,
+			     palloc_sum_t old, palloc_sum_t new)
+{
+	bool one = lo == hi;
 	int l;
 
 	for (l = h->nlevels - 2; l >= 0; l--) {
@@ -196,22 +234,28 @@ static void palloc_update_up(struct palloc_heap *h, unsigned long lo, unsigned l
 		lo >>= PALLOC_LEVEL_BITS;
 		hi >>= PALLOC_LEVEL_BITS;
 		for (i = lo; i <= hi; i++) {
-			palloc_sum_t s = palloc_sum_merge(h, l, i);
+			palloc_sum_t p = h->sum[l][i], s;
 
-			if (h->sum[l][i] != s) {
+			if (!one || !palloc_sum_quick(p, old, new, &s))
+				s = palloc_sum_merge(h, l, i);
+			if (p != s) {
 				h->sum[l][i] = s;
 				changed = true;
 			}
+			old = p;
+			new = s;
 		}
 		if (!changed)
 			return;
+		one = lo == hi;
 	}
 }
 
-/* Set chunk @ci's leaf summary.  Return: true if it changed. */
-static bool palloc_set_leaf(struct palloc_heap *h, unsigned long ci, u32 v)
+/* Set chunk @ci's leaf summary to @v, its old value to *@old.  Return: true if it changed. */
+static bool palloc_set_leaf(struct palloc_heap *h, unsigned long ci, u32 v, u32 *old)
 {
-	if (h->leaf[ci] == v)
+	*old = h->leaf[ci];
+	if (*old == v)
 		return false;
 	h->leaf[ci] = v;
 	return true;
@@ -231,15 +275,17 @@ static bool palloc_set_leaf(struct palloc_heap *h, unsigned long ci, u32 v)
  */
 void palloc_update(struct palloc_heap *h, unsigned long sc, unsigned long ec)
 {
-	unsigned long ci;
 	bool changed = false;
+	unsigned long ci;
+	u32 v = 0, ov = 0;
 
 	lockdep_assert_held(&h->lock);
-	for (ci = sc; ci <= ec; ci++)
-		changed |= palloc_set_leaf(h, ci,
-					   palloc_leaf_pack(palloc_bits_summarize(&h->chunks[ci].alloc)));
+	for (ci = sc; ci <= ec; ci++) {
+		v = palloc_leaf_pack(palloc_bits_summarize(&h->chunks[ci].alloc));
+		changed |= palloc_set_leaf(h, ci, v, &ov);
+	}
 	if (changed)
-		palloc_update_up(h, sc, ec);
+		palloc_update_up(h, sc, ec, palloc_leaf_unpack(ov), palloc_leaf_unpack(v));
 }
 
 /*
@@ -319,6 +365,10 @@ static void palloc_note_dirty(const struct palloc_data *d, unsigned int i, unsig
  * the summaries above it are cache misses, each found only once the one
  * before it is in.  Asking for all of them at once, before the lock, lets
  * the misses overlap.  Only the first and last chunk: a hint, bounded.
+ * Only for heaps larger than PALLOC_PREFETCH_CHUNKS chunks: below that the
+ * metadata mostly stays in the caches, and the hint costs more than it
+ * saves (make bench: about 20 ns more per free+alloc up to 4 GiB, even at
+ * 64 GiB, 140 ns less at 1 TiB).
  *
  * Context: Any context; reads nothing.
  */
@@ -328,6 +378,9 @@ void palloc_prefetch(struct palloc_heap *h, u64 start, u64 npages)
 		start / PALLOC_CHUNK_PAGES, (start + npages - 1) / PALLOC_CHUNK_PAGES
 	};
 	unsigned int e, l;
+
+	if (h->nchunks <= PALLOC_PREFETCH_CHUNKS)
+		return;
 
 	for (e = 0; e < 2 && (!e || ends[1] != ends[0]); e++) {
 		unsigned long ci = ends[e];
@@ -360,7 +413,7 @@ u64 palloc_alloc_range(struct palloc_heap *h, u64 start, u64 npages, unsigned lo
 	unsigned int i, n, lo, hi;
 	bool changed = false;
 	u64 scav = 0, p;
-	u32 v;
+	u32 v = 0, ov = 0;
 
 	lockdep_assert_held(&h->lock);
 	for (p = start; p < start + npages; p += n) {
@@ -378,13 +431,14 @@ u64 palloc_alloc_range(struct palloc_heap *h, u64 start, u64 npages, unsigned lo
 			scav += palloc_data_alloc_range(d, i, n);
 			v = palloc_leaf_alloced(h, ci, i, n, lo, hi);
 		}
-		changed |= palloc_set_leaf(h, ci, v);
+		changed |= palloc_set_leaf(h, ci, v, &ov);
 	}
 	h->pages_free -= npages;
 	h->pages_scav -= scav;
 	if (changed)
 		palloc_update_up(h, start / PALLOC_CHUNK_PAGES,
-				 (start + npages - 1) / PALLOC_CHUNK_PAGES);
+				 (start + npages - 1) / PALLOC_CHUNK_PAGES,
+				 palloc_leaf_unpack(ov), palloc_leaf_unpack(v));
 	return scav;
 }
 
@@ -404,7 +458,7 @@ void palloc_free_range(struct palloc_heap *h, u64 start, u64 npages, bool scaven
 	unsigned int i, n;
 	bool changed = false;
 	u64 p;
-	u32 v;
+	u32 v = 0, ov = 0;
 
 	lockdep_assert_held(&h->lock);
 	for (p = start; p < start + npages; p += n) {
@@ -424,7 +478,7 @@ void palloc_free_range(struct palloc_heap *h, u64 start, u64 npages, bool scaven
 			palloc_bits_set_range(&d->scav, i, n);
 		else
 			set_bit(ci, h->dirty);
-		changed |= palloc_set_leaf(h, ci, v);
+		changed |= palloc_set_leaf(h, ci, v, &ov);
 	}
 	h->pages_free += npages;
 	if (scavenged)
@@ -432,7 +486,8 @@ void palloc_free_range(struct palloc_heap *h, u64 start, u64 npages, bool scaven
 	h->search_addr = min(h->search_addr, start);
 	if (changed)
 		palloc_update_up(h, start / PALLOC_CHUNK_PAGES,
-				 (start + npages - 1) / PALLOC_CHUNK_PAGES);
+				 (start + npages - 1) / PALLOC_CHUNK_PAGES,
+				 palloc_leaf_unpack(ov), palloc_leaf_unpack(v));
 }
 
 /*
