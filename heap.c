@@ -37,7 +37,7 @@ static bool palloc_freeable(struct palloc_heap *h, u64 start, u64 npages)
 		n = palloc_piece(p, start + npages, &ci, &i);
 		d = &h->chunks[ci];
 		palloc_hold_work(h, 1);
-		if (!palloc_data_allocated(d, i, n))
+		if (!__palloc_data_allocated(d, i, n))
 			return false;
 	}
 	return true;

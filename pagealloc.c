@@ -428,7 +428,7 @@ u64 palloc_alloc_range(struct palloc_heap *h, u64 start, u64 npages, unsigned lo
 			v = 0;
 		} else {
 			palloc_run_around(&d->alloc, i, n, &lo, &hi);
-			scav += palloc_data_alloc_range(d, i, n);
+			scav += __palloc_data_alloc_range(d, i, n);
 			v = palloc_leaf_alloced(h, ci, i, n, lo, hi);
 		}
 		changed |= palloc_set_leaf(h, ci, v, &ov);
@@ -471,7 +471,7 @@ void palloc_free_range(struct palloc_heap *h, u64 start, u64 npages, bool scaven
 			v = palloc_leaf_make(PALLOC_CHUNK_PAGES, PALLOC_CHUNK_PAGES,
 					     PALLOC_CHUNK_PAGES);
 		} else {
-			palloc_bits_free(&d->alloc, i, n);
+			__palloc_bits_clear_range(&d->alloc, i, n);
 			v = palloc_leaf_freed(h, ci, i, n);
 		}
 		if (scavenged)

@@ -30,18 +30,6 @@ static bool palloc_bad_range(unsigned int i, unsigned int n)
 	return WARN_ON_ONCE(n == 0 || i >= PALLOC_CHUNK_PAGES || n > PALLOC_CHUNK_PAGES - i);
 }
 
-/*
- * The bits of word k that lie in the page range [i, i + n).  The caller
- * guarantees that word k overlaps the range, so hi >= lo below.
- */
-static u64 palloc_range_mask(unsigned int i, unsigned int n, unsigned int k)
-{
-	unsigned int lo = max(i, k * 64);
-	unsigned int hi = min(i + n - 1, k * 64 + 63);
-
-	return GENMASK_ULL(hi - k * 64, lo - k * 64);
-}
-
 /**
  * palloc_bits_get() - test the bit of one page
  * @b: the bitmap
@@ -98,7 +86,7 @@ void palloc_bits_set_range(struct palloc_bits *b, unsigned int i, unsigned int n
 	if (palloc_bad_range(i, n))
 		return;
 	for (k = i / 64; k <= (i + n - 1) / 64; k++)
-		b->w[k] |= palloc_range_mask(i, n, k);
+		b->w[k] |= __palloc_range_mask(i, n, k);
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_bits_set_range);
 
@@ -151,12 +139,8 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_bits_clear);
  */
 void palloc_bits_clear_range(struct palloc_bits *b, unsigned int i, unsigned int n)
 {
-	unsigned int k;
-
-	if (palloc_bad_range(i, n))
-		return;
-	for (k = i / 64; k <= (i + n - 1) / 64; k++)
-		b->w[k] &= ~palloc_range_mask(i, n, k);
+	if (!palloc_bad_range(i, n))
+		__palloc_bits_clear_range(b, i, n);
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_bits_clear_range);
 
@@ -203,7 +187,7 @@ unsigned int palloc_bits_popcnt_range(const struct palloc_bits *b, unsigned int 
 	if (palloc_bad_range(i, n))
 		return 0;
 	for (k = i / 64; k <= (i + n - 1) / 64; k++)
-		s += hweight64(b->w[k] & palloc_range_mask(i, n, k));
+		s += hweight64(b->w[k] & __palloc_range_mask(i, n, k));
 	return s;
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_bits_popcnt_range);
@@ -608,20 +592,9 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_bits_alloc_pages64);
  */
 unsigned int palloc_data_alloc_range(struct palloc_data *d, unsigned int i, unsigned int n)
 {
-	unsigned int k, s = 0;
-
 	if (palloc_bad_range(i, n))
 		return 0;
-	for (k = i / 64; k <= (i + n - 1) / 64; k++) {
-		u64 m = palloc_range_mask(i, n, k), sc = d->scav.w[k] & m;
-
-		d->alloc.w[k] |= m;
-		if (sc) {
-			s += hweight64(sc);
-			d->scav.w[k] &= ~m;
-		}
-	}
-	return s;
+	return __palloc_data_alloc_range(d, i, n);
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_data_alloc_range);
 
@@ -661,17 +634,7 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_data_alloc_all);
  */
 bool palloc_data_allocated(const struct palloc_data *d, unsigned int i, unsigned int n)
 {
-	unsigned int k;
-
-	if (palloc_bad_range(i, n))
-		return false;
-	for (k = i / 64; k <= (i + n - 1) / 64; k++) {
-		u64 m = palloc_range_mask(i, n, k);
-
-		if ((d->alloc.w[k] & m) != m || (d->scav.w[k] & m))
-			return false;
-	}
-	return true;
+	return !palloc_bad_range(i, n) && __palloc_data_allocated(d, i, n);
 }
 EXPORT_SYMBOL_IF_KUNIT(palloc_data_allocated);
 

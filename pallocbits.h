@@ -120,6 +120,64 @@ static inline unsigned int __palloc_find_bit_range64(u64 c, unsigned int n)
 	return palloc_ctz64(c);
 }
 
+/*
+ * The bits of word @k that lie in the page range [@i, @i + @n), which word
+ * @k overlaps.
+ */
+static inline u64 __palloc_range_mask(unsigned int i, unsigned int n, unsigned int k)
+{
+	unsigned int lo = i > k * 64 ? i - k * 64 : 0;
+	unsigned int hi = i + n - 1 < k * 64 + 63 ? i + n - 1 - k * 64 : 63;
+
+	return GENMASK_ULL(hi, lo);
+}
+
+/*
+ * Inline forms of the range operations every free and allocation of the
+ * allocator does, for ranges known to be valid: palloc_bits_clear_range(),
+ * palloc_data_alloc_range() and palloc_data_allocated() check the range and
+ * call these.
+ */
+static inline void __palloc_bits_clear_range(struct palloc_bits *b, unsigned int i,
+					     unsigned int n)
+{
+	unsigned int k;
+
+	for (k = i / 64; k <= (i + n - 1) / 64; k++)
+		b->w[k] &= ~__palloc_range_mask(i, n, k);
+}
+
+static inline unsigned int __palloc_data_alloc_range(struct palloc_data *d, unsigned int i,
+						     unsigned int n)
+{
+	unsigned int k, s = 0;
+
+	for (k = i / 64; k <= (i + n - 1) / 64; k++) {
+		u64 m = __palloc_range_mask(i, n, k), sc = d->scav.w[k] & m;
+
+		d->alloc.w[k] |= m;
+		if (sc) {
+			s += hweight64(sc);
+			d->scav.w[k] &= ~m;
+		}
+	}
+	return s;
+}
+
+static inline bool __palloc_data_allocated(const struct palloc_data *d, unsigned int i,
+					   unsigned int n)
+{
+	unsigned int k;
+
+	for (k = i / 64; k <= (i + n - 1) / 64; k++) {
+		u64 m = __palloc_range_mask(i, n, k);
+
+		if ((d->alloc.w[k] & m) != m || (d->scav.w[k] & m))
+			return false;
+	}
+	return true;
+}
+
 /* pageBits */
 bool palloc_bits_get(const struct palloc_bits *b, unsigned int i);
 u64 palloc_bits_block64(const struct palloc_bits *b, unsigned int i);
