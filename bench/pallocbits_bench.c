@@ -35,7 +35,11 @@
  *   PBENCH single <range> <allocator> <pairs> <median> <p99> <mean> <fails>
  *   PBENCH core <function> <name> <ns/op>
  * Times are ns with two decimals; median and p99 of single are those of
- * the batch averages.
+ * the batch averages.  Each churn and single figure is run bench_rounds
+ * times (module parameter rounds, default 5), each round from a fresh
+ * layout with the same sequence, and the round with the lowest median is
+ * printed, as the core figures keep their fastest loop: other load on the
+ * machine moves a round by up to 2x.
  */
 #define pr_fmt(fmt) "palloc_bench: " fmt
 
@@ -67,6 +71,10 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 static unsigned int bench_seed = 20240611;
 module_param_named(seed, bench_seed, uint, 0444);
 MODULE_PARM_DESC(seed, "seed of the range layouts and of the random alloc/free sequences");
+
+static unsigned int bench_rounds = 5;
+module_param_named(rounds, bench_rounds, uint, 0444);
+MODULE_PARM_DESC(rounds, "rounds of each churn and single-page figure; the round with the lowest median is printed");
 
 static bool bench_peers = true;
 module_param_named(peers, bench_peers, bool, 0444);
@@ -218,28 +226,59 @@ static int bench_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * Sort @n samples of cycles for @per operations each and print
- * "PBENCH <what> <range> <alloc> <pairs> <median> <p99> <mean> <fails>".
+/**
+ * struct bench_fig - the figures of one timed round
+ * @n: samples
+ * @per: operations per sample
+ * @med: median sample, cycles
+ * @p99: 99th percentile sample, cycles
+ * @sum: all samples, cycles
+ * @fails: failed allocations
  */
-static void bench_report(const char *what, const char *range, const char *alloc, u64 *s,
-			 u32 n, u32 per, u64 fails)
+struct bench_fig {
+	u32 n;
+	u32 per;
+	u64 med;
+	u64 p99;
+	u64 sum;
+	u64 fails;
+};
+
+/* Sort @n samples of cycles for @per operations each into @f. */
+static void bench_figure(struct bench_fig *f, u64 *s, u32 n, u32 per, u64 fails)
 {
-	char med[24], p99[24], mean[24];
-	u64 sum = 0;
 	u32 i;
 
+	*f = (struct bench_fig){ .n = n, .per = per, .fails = fails };
 	if (!n)
 		return;
 	sort(s, n, sizeof(*s), bench_cmp_u64, NULL);
 	for (i = 0; i < n; i++)
-		sum += s[i];
-	pr_info("PBENCH %s %s %s %llu %s %s %s %llu\n", what, range, alloc, (u64)n * per,
-		bench_fmt(med, sizeof(med), div_u64(bench_ns100(s[n / 2]), per)),
-		bench_fmt(p99, sizeof(p99),
-			  div_u64(bench_ns100(s[min_t(u64, n - 1, (u64)n * 99 / 100)]), per)),
-		bench_fmt(mean, sizeof(mean), div64_u64(bench_ns100(sum), (u64)n * per)),
-		fails);
+		f->sum += s[i];
+	f->med = s[n / 2];
+	f->p99 = s[min_t(u64, n - 1, (u64)n * 99 / 100)];
+}
+
+/* Keep in @best the round with the lower median (the less disturbed one). */
+static void bench_keep(struct bench_fig *best, const struct bench_fig *f)
+{
+	if (!best->n || (f->n && f->med < best->med))
+		*best = *f;
+}
+
+/* Print "PBENCH <what> <range> <alloc> <pairs> <median> <p99> <mean> <fails>". */
+static void bench_print(const char *what, const char *range, const char *alloc,
+			const struct bench_fig *f)
+{
+	char med[24], p99[24], mean[24];
+
+	if (!f->n)
+		return;
+	pr_info("PBENCH %s %s %s %llu %s %s %s %llu\n", what, range, alloc, (u64)f->n * f->per,
+		bench_fmt(med, sizeof(med), div_u64(bench_ns100(f->med), f->per)),
+		bench_fmt(p99, sizeof(p99), div_u64(bench_ns100(f->p99), f->per)),
+		bench_fmt(mean, sizeof(mean), div64_u64(bench_ns100(f->sum), (u64)f->n * f->per)),
+		f->fails);
 }
 
 /* ------------------------------------------------------------------ */
@@ -612,8 +651,9 @@ static u32 bench_pairs(struct bench_alloc *a, struct bench_blk *live, u32 *nlive
 	return k;
 }
 
-static void bench_churn_one(struct kunit *test, struct bench_ctx *c, enum bench_kind kind,
-			    u32 ops, const char *label)
+/* One round of the churn: a fresh layout, the pair sequence, its figures. */
+static void bench_churn_round(struct kunit *test, struct bench_ctx *c, enum bench_kind kind,
+			      u32 ops, struct bench_fig *f)
 {
 	struct bench_alloc a;
 	u64 fails = 0;
@@ -624,14 +664,15 @@ static void bench_churn_one(struct kunit *test, struct bench_ctx *c, enum bench_
 	k = bench_pairs(&a, c->live, &nlive, ops, c->samples, &fails);
 	KUNIT_EXPECT_EQ_MSG(test, a.free_errors, 0ULL, "%s: refused frees", bench_names[kind]);
 	bench_teardown(&a, c->live, nlive);
-	bench_report("churn", c->r->name, label, c->samples, k, 1, fails);
+	bench_figure(f, c->samples, k, 1, fails);
 }
 
 /*
  * The buddy allocator has no range to lay out: it keeps BENCH_BUDDY_LIVE
  * blocks live and runs the same pair sequence (the same sizes) on them.
  */
-static void bench_buddy_churn(struct kunit *test, struct bench_ctx *c, u32 ops)
+static void bench_buddy_round(struct kunit *test, struct bench_ctx *c, u32 ops,
+			      struct bench_fig *f)
 {
 	struct bench_blk live[BENCH_BUDDY_LIVE];
 	u32 nlive = 0, k;
@@ -649,11 +690,11 @@ static void bench_buddy_churn(struct kunit *test, struct bench_ctx *c, u32 ops)
 	}
 	k = bench_pairs(&a, live, &nlive, ops, c->samples, &fails);
 	bench_teardown(&a, NULL, 0);
-	bench_report("churn", c->r->name, bench_names[BENCH_BUDDY], c->samples, k, 1, fails);
+	bench_figure(f, c->samples, k, 1, fails);
 }
 
-static void bench_single_one(struct kunit *test, struct bench_ctx *c, enum bench_kind kind,
-			     u32 pairs)
+static void bench_single_round(struct kunit *test, struct bench_ctx *c, enum bench_kind kind,
+			       u32 pairs, struct bench_fig *f)
 {
 	u32 nbatch = pairs / BENCH_BATCH, nlive, b, i;
 	struct bench_alloc a;
@@ -682,8 +723,7 @@ static void bench_single_one(struct kunit *test, struct bench_ctx *c, enum bench
 	}
 	KUNIT_EXPECT_EQ_MSG(test, a.free_errors, 0ULL, "%s: refused frees", bench_names[kind]);
 	bench_teardown(&a, c->live, nlive);
-	bench_report("single", c->r->name, bench_names[kind], c->samples, nbatch, BENCH_BATCH,
-		     fails);
+	bench_figure(f, c->samples, nbatch, BENCH_BATCH, fails);
 }
 
 /* Set up the shared state of one range size. */
@@ -720,6 +760,12 @@ static void bench_range_desc(const struct bench_range *r, char *desc)
 
 KUNIT_ARRAY_PARAM(bench_range, bench_ranges, bench_range_desc);
 
+/*
+ * Each figure is the best of bench_rounds rounds.  The rounds of every
+ * allocator are interleaved (round 1 of each, then round 2 of each, ...),
+ * so that a noisy second of the machine does not fall on every round of
+ * one allocator.
+ */
 static void palloc_bench_churn(struct kunit *test)
 {
 	const struct bench_range *r = test->param_value;
@@ -727,36 +773,54 @@ static void palloc_bench_churn(struct kunit *test)
 		BENCH_PALLOC, BENCH_GP_FIRST, BENCH_GP_BEST, BENCH_BITMAP, BENCH_MAPLE,
 		BENCH_IOVA, BENCH_IOVA_FAST,
 	};
+	unsigned int i, nk = r->peers && bench_peers ? ARRAY_SIZE(kinds) : 1, round;
+	struct bench_fig best[ARRAY_SIZE(kinds)] = {}, buddy = {}, along = {}, f;
 	struct bench_ctx c;
-	unsigned int i;
 
 	bench_ctx_init(test, &c, r, max(r->ops, BENCH_LONG_OPS));
-	for (i = 0; i < (r->peers && bench_peers ? ARRAY_SIZE(kinds) : 1); i++)
-		bench_churn_one(test, &c, kinds[i], r->ops, bench_names[kinds[i]]);
-	if (r->peers && bench_peers)
-		bench_buddy_churn(test, &c, r->ops);
-	/* The same pallocbits run, as long at every size: the scaling row. */
-	bench_churn_one(test, &c, BENCH_PALLOC, BENCH_LONG_OPS, "pallocbits-long");
+	for (round = 0; round < max(bench_rounds, 1U); round++) {
+		for (i = 0; i < nk; i++) {
+			bench_churn_round(test, &c, kinds[i], r->ops, &f);
+			bench_keep(&best[i], &f);
+		}
+		if (nk > 1) {
+			bench_buddy_round(test, &c, r->ops, &f);
+			bench_keep(&buddy, &f);
+		}
+		/* The same pallocbits run, as long at every size: the scaling row. */
+		bench_churn_round(test, &c, BENCH_PALLOC, BENCH_LONG_OPS, &f);
+		bench_keep(&along, &f);
+	}
+	for (i = 0; i < nk; i++)
+		bench_print("churn", r->name, bench_names[kinds[i]], &best[i]);
+	bench_print("churn", r->name, bench_names[BENCH_BUDDY], &buddy);
+	bench_print("churn", r->name, "pallocbits-long", &along);
 	bench_ctx_free(&c);
 }
 
 static void palloc_bench_single(struct kunit *test)
 {
 	const struct bench_range *r = test->param_value;
+	static const enum bench_kind kinds[] = {
+		BENCH_PALLOC, BENCH_PALLOC_ALIGN2, BENCH_GP_FIRST, BENCH_MAPLE, BENCH_IOVA,
+		BENCH_IOVA_FAST, BENCH_BUDDY,
+	};
+	unsigned int i, nk = r->peers && bench_peers ? ARRAY_SIZE(kinds) : 2, round;
+	struct bench_fig best[ARRAY_SIZE(kinds)] = {}, f;
 	struct bench_ctx c;
 
 	bench_ctx_init(test, &c, r, r->single_pairs / BENCH_BATCH);
-	bench_single_one(test, &c, BENCH_PALLOC, r->single_pairs);
-	bench_single_one(test, &c, BENCH_PALLOC_ALIGN2, r->single_pairs);
-	if (!r->peers || !bench_peers) {
-		bench_ctx_free(&c);
-		return;
+	for (round = 0; round < max(bench_rounds, 1U); round++) {
+		for (i = 0; i < nk; i++) {
+			bench_single_round(test, &c, kinds[i],
+					   kinds[i] == BENCH_GP_FIRST ?
+					   min(r->single_pairs, BENCH_GP_SINGLE_PAIRS) :
+					   r->single_pairs, &f);
+			bench_keep(&best[i], &f);
+		}
 	}
-	bench_single_one(test, &c, BENCH_GP_FIRST, min(r->single_pairs, BENCH_GP_SINGLE_PAIRS));
-	bench_single_one(test, &c, BENCH_MAPLE, r->single_pairs);
-	bench_single_one(test, &c, BENCH_IOVA, r->single_pairs);
-	bench_single_one(test, &c, BENCH_IOVA_FAST, r->single_pairs);
-	bench_single_one(test, &c, BENCH_BUDDY, r->single_pairs);
+	for (i = 0; i < nk; i++)
+		bench_print("single", r->name, bench_names[kinds[i]], &best[i]);
 	bench_ctx_free(&c);
 }
 
@@ -905,6 +969,7 @@ static int palloc_bench_suite_init(struct kunit_suite *suite)
 	sort(s, ARRAY_SIZE(s), sizeof(*s), bench_cmp_u64, NULL);
 	pr_info("PBENCH info seed %u (pallocbits_bench.seed=), PAGE_SIZE %lu, HZ %d, %u CPUs\n",
 		bench_seed, PAGE_SIZE, HZ, num_possible_cpus());
+	pr_info("PBENCH rounds %u\n", max(bench_rounds, 1U));
 	pr_info("PBENCH cal %llu.%03llu MHz cycle counter (%s), calibrated over %u ms\n",
 		div_u64(bench_cal_khz, 1000), bench_cal_khz % 1000,
 		IS_ENABLED(CONFIG_X86) || IS_ENABLED(CONFIG_UML_X86) ? "rdtsc" : "ktime",

@@ -144,6 +144,7 @@ $1 == "K" && ($2 == "churn" || $2 == "single") {
 	pairs[k] = $5; med[k] = $6; p99[k] = $7; mean[k] = $8; fails[k] = $9
 	if ($9 > 0) failnote = failnote sprintf("\n%s %s %s: %d failed allocations", $2, $3, $4, $9)
 }
+$1 == "K" && $2 == "rounds" { rounds = $3 }
 $1 == "V" && $2 == "run" { vrun[++nv] = $3 " " $4 " " $5 " " $6 " " $7 }
 $1 == "V" && $2 == "half" { halfns = $5; halfknown = $6 }
 $1 == "V" && $2 == "hugetlb" { if ($3 == "none") { hugewhy = $0 } else huge = $4 }
@@ -184,6 +185,9 @@ END {
 	print "\nSame kernel, same layout and pair sequence for every allocator (seed above); each pair is"
 	print "timed with rdtsc (timer overhead included). pallocbits-long: pallocbits again, " \
 		pairs["churn" SUBSEP "64MiB" SUBSEP "pallocbits-long"] " pairs at every size."
+	print "Every figure, here and in (b), is the round with the lowest median of " rounds " rounds of the"
+	print "same layout and sequence (pallocbits_bench.rounds=): this machine's noise moves a single"
+	print "round by up to 2x, within one run and between runs."
 
 	print "\n### (b) Single-page alloc + free on the same fragmented ranges: ns per pair, median / p99 of " \
 		"batches of 64 pairs (UML)\n"
