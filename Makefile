@@ -28,7 +28,7 @@ KMOD_SRCS	:= Kbuild uapi $(wildcard $(PROJ)/*.c $(PROJ)/*.h)
 PREFIX		?= /usr/local
 DESTDIR		?=
 
-.PHONY: all module user print-user-cflags kunit kunit-debug oracle check bench clean help deps \
+.PHONY: all module user print-user-cflags kunit kunit-debug oracle check bench profile clean help deps \
 	lint dkms install docs
 
 all: module
@@ -104,6 +104,9 @@ fuzz-smoke:
 bench:
 	@$(PROJ)/scripts/bench.sh
 
+profile:
+	@$(PROJ)/scripts/profile.sh
+
 # pallocctl, the command line client of /dev/pallocbits (through lib/libpallocbits).
 $(BUILD)/pallocctl: $(PROJ)/tools/pallocctl.c $(PROJ)/lib/libpallocbits.c \
 		$(PROJ)/lib/libpallocbits.h $(PROJ)/uapi/pallocbits.h
@@ -172,6 +175,7 @@ help:
 	@echo 'make fuzz          libFuzzer over the chunk bitmap, 240 s (FUZZ_SECONDS=...)'
 	@echo 'make fuzz-smoke    the same for 20 s'
 	@echo 'make bench         benchmarks (UML kernel, userspace, Go); not a test; build/bench/bench.txt'
+	@echo 'make profile       perf profile of the heap in the benchmark kernel; build/profile/'
 	@echo 'make pallocctl     build build/pallocctl, the command line client of /dev/pallocbits'
 	@echo 'make vmtest        whole-module tests in QEMU, both modes; build/results/vmtest'
 	@echo 'make vmtest-debug  the same on a debug kernel (KASAN, lockdep, atomic-sleep, PREEMPT);'

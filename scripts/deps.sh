@@ -3,7 +3,8 @@
 #
 # Install every Debian package pallocbits needs, and nothing when all are present.
 #
-#   scripts/deps.sh [GROUP...]     groups: build kunit lint oracle vm fuzz pkg rt (default: all)
+#   scripts/deps.sh [GROUP...]     groups: build kunit lint oracle vm fuzz pkg rt profile
+#                                  (default: all)
 #
 # Quiet when everything is installed; otherwise installs the missing packages with
 # apt-get (root or sudo).  Safe to run concurrently with itself (apt's lock serialises).
@@ -19,8 +20,10 @@ pkgs_pkg="dkms kmod"
 # The PREEMPT_RT headers for `make vmtest-rt` (the image is only downloaded,
 # by scripts/vmlinux.sh rt-amd64, never installed).
 pkgs_rt="linux-headers-rt-amd64"
+# perf for `make profile` (scripts/profile.sh).
+pkgs_profile="linux-perf"
 
-[ $# -gt 0 ] || set -- build kunit lint oracle vm fuzz pkg rt
+[ $# -gt 0 ] || set -- build kunit lint oracle vm fuzz pkg rt profile
 want=""
 for g in "$@"; do
 	eval "want=\"\$want \${pkgs_$g:?unknown group $g}\""
