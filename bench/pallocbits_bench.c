@@ -61,6 +61,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/string.h>
 
 #include "../pagealloc.h"
 #include "../pallocbits.h"
@@ -75,6 +76,10 @@ MODULE_PARM_DESC(seed, "seed of the range layouts and of the random alloc/free s
 static unsigned int bench_rounds = 5;
 module_param_named(rounds, bench_rounds, uint, 0444);
 MODULE_PARM_DESC(rounds, "rounds of each churn and single-page figure; the round with the lowest median is printed");
+
+static char *bench_only = "";
+module_param_named(only, bench_only, charp, 0444);
+MODULE_PARM_DESC(only, "run the churn and single-page cases of this range only (e.g. 64GiB; empty: all)");
 
 static bool bench_peers = true;
 module_param_named(peers, bench_peers, bool, 0444);
@@ -777,6 +782,8 @@ static void palloc_bench_churn(struct kunit *test)
 	struct bench_fig best[ARRAY_SIZE(kinds)] = {}, buddy = {}, along = {}, f;
 	struct bench_ctx c;
 
+	if (*bench_only && strcmp(bench_only, r->name))
+		kunit_skip(test, "only=%s", bench_only);
 	bench_ctx_init(test, &c, r, max(r->ops, BENCH_LONG_OPS));
 	for (round = 0; round < max(bench_rounds, 1U); round++) {
 		for (i = 0; i < nk; i++) {
@@ -809,6 +816,8 @@ static void palloc_bench_single(struct kunit *test)
 	struct bench_fig best[ARRAY_SIZE(kinds)] = {}, f;
 	struct bench_ctx c;
 
+	if (*bench_only && strcmp(bench_only, r->name))
+		kunit_skip(test, "only=%s", bench_only);
 	bench_ctx_init(test, &c, r, r->single_pairs / BENCH_BATCH);
 	for (round = 0; round < max(bench_rounds, 1U); round++) {
 		for (i = 0; i < nk; i++) {

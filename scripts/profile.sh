@@ -3,7 +3,7 @@
 #
 # make profile: where the heap's time goes, with perf.  Not a test.
 #
-#   scripts/profile.sh [GLOB]
+#   scripts/profile.sh [GLOB]      RANGE=64GiB: that range size only
 #
 # A UML kernel is a userspace process, so perf profiles the heap's
 # bookkeeping exactly as it runs in `make bench`: this builds the benchmark
@@ -39,7 +39,7 @@ echo "profile: perf record of $GLOB"
 # kunit.py's own arguments for a UML run, plus the case and the benchmark's.
 (cd "$BDIR" && perf record -q -F 10000 -o "$OUT/perf.data" -- ./linux mem=1G console=tty \
 	kunit_shutdown=halt kunit.filter_glob="$GLOB" pallocbits_bench.peers=0 \
-	pallocbits_bench.rounds=1) >"$OUT/uml.log" 2>&1
+	pallocbits_bench.rounds=1 pallocbits_bench.only="${RANGE:-}") >"$OUT/uml.log" 2>&1
 grep -c 'PBENCH' "$OUT/uml.log" >/dev/null || { echo "profile: no benchmark output" >&2; exit 1; }
 perf report -i "$OUT/perf.data" --no-children --sort symbol --stdio 2>/dev/null |
 	grep -E '^ +[0-9]' >"$OUT/report.txt"
