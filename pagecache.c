@@ -39,7 +39,8 @@ static bool palloc_any_holder(struct palloc_heap *h, u64 start, u64 npages,
 {
 	unsigned long first = start / PALLOC_CACHE_PAGES;
 	unsigned long last = (start + npages - 1) / PALLOC_CACHE_PAGES;
-	unsigned long fc = start / PALLOC_CHUNK_PAGES, lc = (start + npages - 1) / PALLOC_CHUNK_PAGES;
+	unsigned long fc = start / PALLOC_CHUNK_PAGES;
+	unsigned long lc = (start + npages - 1) / PALLOC_CHUNK_PAGES;
 	struct palloc_pcache *c;
 	unsigned long idx;
 
