@@ -9,10 +9,6 @@
  *   pagegrow.c    the elastic heap: chunks handed back and grown back
  *                 (Go's sysUnused/sysUsed, made real)
  *   pagealloc.c   summary tree, search, marking runs, grow, stats (mpagealloc.go)
- *   pagecache.c   per-CPU page caches, lock-free frees into them (mpagecache.go)
- *   scavenge.c    the scavenger and its background worker (mgcscavenge.go)
- *   pagegrow.c    the elastic heap: chunks handed back and grown back
- *                 (Go's sysUnused/sysUsed, made real)
  * Every lock and field is documented with struct palloc_heap in pagealloc.h.
  */
 #ifndef _PALLOC_PAGEALLOC_INTERNAL_H
