@@ -295,19 +295,10 @@ void palloc_update(struct palloc_heap *h, unsigned long sc, unsigned long ec)
 static void palloc_run_around(const struct palloc_bits *b, unsigned int i, unsigned int n,
 			      unsigned int *lo, unsigned int *hi)
 {
-	unsigned long below;
+	unsigned long below = i ? find_last_bit(palloc_ul(b), i) : 0;
 
-	/* First fit starts a run right after an allocated page: look there first. */
-	if (!i || test_bit(i - 1, palloc_ul(b))) {
-		*lo = i;
-	} else {
-		below = find_last_bit(palloc_ul(b), i);
-		*lo = below < i ? below + 1 : 0;
-	}
-	if (i + n == PALLOC_CHUNK_PAGES || test_bit(i + n, palloc_ul(b)))
-		*hi = i + n;
-	else
-		*hi = find_next_bit(palloc_ul(b), PALLOC_CHUNK_PAGES, i + n);
+	*lo = below < i ? below + 1 : 0;
+	*hi = find_next_bit(palloc_ul(b), PALLOC_CHUNK_PAGES, i + n);
 }
 
 /*
@@ -435,10 +426,6 @@ u64 palloc_alloc_range(struct palloc_heap *h, u64 start, u64 npages, unsigned lo
 		if (n == PALLOC_CHUNK_PAGES) {
 			scav += palloc_data_alloc_all(d);
 			v = 0;
-		} else if (n >= palloc_leaf_max(h->leaf[ci])) {
-			/* The chunk's longest run taken whole: summarise it again. */
-			scav += __palloc_data_alloc_range(d, i, n);
-			v = palloc_leaf_pack(palloc_bits_summarize(&d->alloc));
 		} else {
 			palloc_run_around(&d->alloc, i, n, &lo, &hi);
 			scav += __palloc_data_alloc_range(d, i, n);
