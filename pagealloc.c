@@ -51,7 +51,7 @@
 #include "palloc_trace.h"
 
 /* Prefetch a free's metadata only above this many chunks (64 GiB of 4 KiB pages). */
-#define PALLOC_PREFETCH_CHUNKS	BIT(17)
+#define PALLOC_PREFETCH_CHUNKS	BIT(15)
 
 /* Leaf summaries: 10-bit fields, enough for 0..512. */
 #define PALLOC_LEAF_BITS	10
