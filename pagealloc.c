@@ -350,8 +350,8 @@ static void palloc_note_dirty(const struct palloc_data *d, unsigned int i, unsig
  * the misses overlap.  Only the first and last chunk: a hint, bounded.
  * Only for heaps larger than PALLOC_PREFETCH_CHUNKS chunks: below that the
  * metadata mostly stays in the caches, and the hint costs more than it
- * saves (make bench: about 20 ns more per free+alloc up to 4 GiB, even at
- * 64 GiB, 140 ns less at 1 TiB).
+ * saves (make bench: about 20 ns more per free+alloc up to 4 GiB, nothing
+ * either way at 64 GiB, 140 ns less at 1 TiB).
  *
  * Context: Any context; reads nothing.
  */
