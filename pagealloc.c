@@ -62,18 +62,6 @@ static inline unsigned int palloc_level_log_pages(const struct palloc_heap *h, u
 	return ilog2(PALLOC_CHUNK_PAGES) + PALLOC_LEVEL_BITS * (h->nlevels - 1 - l);
 }
 
-static u32 palloc_leaf_pack(palloc_sum_t s)
-{
-	return __palloc_sum_start(s) | __palloc_sum_max(s) << PALLOC_LEAF_BITS |
-	       __palloc_sum_end(s) << (2 * PALLOC_LEAF_BITS);
-}
-
-static palloc_sum_t palloc_leaf_unpack(u32 v)
-{
-	return __palloc_sum_pack(v & PALLOC_LEAF_MASK, (v >> PALLOC_LEAF_BITS) & PALLOC_LEAF_MASK,
-				 (v >> (2 * PALLOC_LEAF_BITS)) & PALLOC_LEAF_MASK);
-}
-
 /* Fields of leaf summary @v. */
 static inline unsigned int palloc_leaf_start(u32 v)
 {
@@ -93,6 +81,33 @@ static inline unsigned int palloc_leaf_end(u32 v)
 static inline u32 palloc_leaf_make(unsigned int start, unsigned int max, unsigned int end)
 {
 	return start | max << PALLOC_LEAF_BITS | end << (2 * PALLOC_LEAF_BITS);
+}
+
+static u32 palloc_leaf_pack(palloc_sum_t s)
+{
+	return palloc_leaf_make(__palloc_sum_start(s), __palloc_sum_max(s), __palloc_sum_end(s));
+}
+
+static palloc_sum_t palloc_leaf_unpack(u32 v)
+{
+	return __palloc_sum_pack(palloc_leaf_start(v), palloc_leaf_max(v), palloc_leaf_end(v));
+}
+
+/*
+ * Fields of inner summary @s, of an entry of @f pages, as the merge and the
+ * search read them: an all-free entry (PALLOC_SUM_ALL_FREE) is @f, @f, @f.
+ */
+static __always_inline void palloc_sum_fields(palloc_sum_t s, u64 f, u64 *cs, u64 *cm, u64 *ce)
+{
+	if (s & PALLOC_SUM_ALL_FREE) {
+		*cs = f;
+		*cm = f;
+		*ce = f;
+	} else {
+		*cs = s & PALLOC_SUM_FIELD_MASK;
+		*cm = (s >> PALLOC_SUM_LOG_MAX) & PALLOC_SUM_FIELD_MASK;
+		*ce = (s >> (2 * PALLOC_SUM_LOG_MAX)) & PALLOC_SUM_FIELD_MASK;
+	}
 }
 
 /* Summary of entry @i of level @l; entries past the level's end are full. */
@@ -157,16 +172,9 @@ static void palloc_sum_merge_range(const struct palloc_heap *h, unsigned int l,
 		const palloc_sum_t *v = &h->sum[l][first];
 
 		for (c = 0; c < have; c++) {
-			palloc_sum_t s = v[c];
-			u64 cs = s & PALLOC_SUM_FIELD_MASK;
-			u64 cm = (s >> PALLOC_SUM_LOG_MAX) & PALLOC_SUM_FIELD_MASK;
-			u64 ce = (s >> (2 * PALLOC_SUM_LOG_MAX)) & PALLOC_SUM_FIELD_MASK;
+			u64 cs, cm, ce;
 
-			if (s & PALLOC_SUM_ALL_FREE) {
-				cs = f;
-				cm = f;
-				ce = f;
-			}
+			palloc_sum_fields(v[c], f, &cs, &cm, &ce);
 			palloc_merge_add(&start, &most, &end, &open, f, cs, cm, ce);
 		}
 	}
@@ -656,17 +664,7 @@ static __always_inline void palloc_entry_fields(const struct palloc_heap *h, uns
 		*cm = palloc_leaf_max(v);
 		*ce = palloc_leaf_end(v);
 	} else {
-		palloc_sum_t v = h->sum[l][e];
-
-		if (v & PALLOC_SUM_ALL_FREE) {
-			*cs = f;
-			*cm = f;
-			*ce = f;
-		} else {
-			*cs = v & PALLOC_SUM_FIELD_MASK;
-			*cm = (v >> PALLOC_SUM_LOG_MAX) & PALLOC_SUM_FIELD_MASK;
-			*ce = v >> (2 * PALLOC_SUM_LOG_MAX);
-		}
+		palloc_sum_fields(h->sum[l][e], f, cs, cm, ce);
 	}
 }
 
@@ -1075,13 +1073,11 @@ EXPORT_SYMBOL_IF_KUNIT(palloc_heap_summary);
 /* h->cache_chunks has a bit exactly for the chunks with a cached block. */
 static int palloc_check_cache_chunks(struct palloc_heap *h)
 {
-	unsigned long per = (PALLOC_CHUNK_PAGES / PALLOC_CACHE_PAGES) * nr_cpu_ids;
 	unsigned long ci;
 
 	lockdep_assert_held(&h->lock);
 	for (ci = 0; ci < h->nchunks; ci++) {
-		unsigned long idx = ci * per;
-		bool held = xa_find(&h->cache_blocks, &idx, idx + per - 1, XA_PRESENT);
+		bool held = palloc_chunk_cached(h, ci);
 
 		if (held != test_bit(ci, h->cache_chunks)) {
 			pr_err("check: cache_chunks bit of chunk %lu is %d, cached blocks %d\n",

@@ -23,6 +23,7 @@
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include "pagealloc.h"
 
@@ -93,6 +94,20 @@ static inline bool palloc_resv_overlaps(const struct palloc_heap *h, u64 start, 
 {
 	lockdep_assert_held(&h->lock);
 	return start < h->resv_end && h->resv_start < start + npages;
+}
+
+/*
+ * Does a per-CPU cache hold a 64-page block of chunk @ci?  h->cache_blocks
+ * is indexed by block * nr_cpu_ids + cpu (pagecache.c), so the chunk's
+ * entries are one index range.
+ */
+static inline bool palloc_chunk_cached(struct palloc_heap *h, unsigned long ci)
+{
+	unsigned long per = (PALLOC_CHUNK_PAGES / PALLOC_CACHE_PAGES) * nr_cpu_ids;
+	unsigned long idx = ci * per;
+
+	lockdep_assert_held(&h->lock);
+	return xa_find(&h->cache_blocks, &idx, idx + per - 1, XA_PRESENT);
 }
 
 static inline struct palloc_data *palloc_chunk(struct palloc_heap *h, u64 page)

@@ -129,18 +129,13 @@ static u64 palloc_resv_mask(const struct palloc_heap *h, u64 base)
 /* The cache holds no block any more: drop its h->cache_blocks entry. */
 static void palloc_cache_forget(struct palloc_heap *h, struct palloc_pcache *c)
 {
-	unsigned long ci, idx, last;
-
 	lockdep_assert_held(&h->lock);
 	if (c->base == U64_MAX)
 		return;
 	xa_erase(&h->cache_blocks, palloc_cache_index(c, c->base));
 	/* The chunk's last cached block gone: clear its h->cache_chunks bit. */
-	ci = c->base / PALLOC_CHUNK_PAGES;
-	idx = ci * (PALLOC_CHUNK_PAGES / PALLOC_CACHE_PAGES) * nr_cpu_ids;
-	last = idx + (PALLOC_CHUNK_PAGES / PALLOC_CACHE_PAGES) * nr_cpu_ids - 1;
-	if (!xa_find(&h->cache_blocks, &idx, last, XA_PRESENT))
-		__clear_bit(ci, h->cache_chunks);
+	if (!palloc_chunk_cached(h, c->base / PALLOC_CHUNK_PAGES))
+		__clear_bit(c->base / PALLOC_CHUNK_PAGES, h->cache_chunks);
 	c->base = U64_MAX;
 	/* Pages still out go back through the heap. */
 	atomic64_set(&c->out, 0);

@@ -110,13 +110,17 @@ int palloc_run_create(struct palloc_dev *pd, u64 npages, u64 align, u64 flags,
 	if (!run)
 		return -ENOMEM;
 	/*
-	 * Which pages are dirty: on the stack for small runs.  A size the heap
-	 * refuses anyway gets no bitmap (kvmalloc() warns beyond INT_MAX).
+	 * Which pages are dirty: on the stack for small runs.  Not needed when
+	 * the whole run is zeroed anyway; a size the heap refuses gets no
+	 * bitmap either (kvmalloc() warns beyond INT_MAX).
 	 */
-	if (npages <= BITS_PER_LONG)
-		dirty = &small;
-	else if (npages <= pd->heap->npages)
-		dirty = kvcalloc(BITS_TO_LONGS(npages), sizeof(long), GFP_KERNEL_ACCOUNT);
+	if (!(flags & PALLOC_ALLOC_ZERO)) {
+		if (npages <= BITS_PER_LONG)
+			dirty = &small;
+		else if (npages <= pd->heap->npages)
+			dirty = kvcalloc(BITS_TO_LONGS(npages), sizeof(long),
+					 GFP_KERNEL_ACCOUNT);
+	}
 	ret = palloc_heap_alloc_dirty(pd->heap, npages, align, &start, &scav, dirty);
 	if (ret)
 		goto out_free_run;
