@@ -489,7 +489,7 @@ void palloc_free_range(struct palloc_heap *h, u64 start, u64 npages, bool scaven
 static unsigned int palloc_chunk_find(const struct palloc_bits *b, u64 base, unsigned int npages,
 				      u64 align, unsigned int from, unsigned int *hint)
 {
-	unsigned int lo = from, hi, idx;
+	unsigned long idx;
 
 	if (align == 1) {
 		/*
@@ -503,14 +503,13 @@ static unsigned int palloc_chunk_find(const struct palloc_bits *b, u64 base, uns
 	} else {
 		*hint = palloc_bits_find1(b, from);
 	}
-	/* Each free run from @from on: does an aligned fit start in it? */
-	for_each_clear_bitrange_from(lo, hi, palloc_ul(b), PALLOC_CHUNK_PAGES) {
-		u64 a = ALIGN(base + lo, align) - base;
-
-		if (a + npages <= hi)
-			return a;
-	}
-	return PALLOC_NOT_FOUND;
+	/*
+	 * The lowest free run from @from on whose first page is aligned in the
+	 * heap, not in the chunk (6.1's prototype lacks the const; it reads).
+	 */
+	idx = bitmap_find_next_zero_area_off((unsigned long *)palloc_ul(b), PALLOC_CHUNK_PAGES,
+					     from, npages, align - 1, base & (align - 1));
+	return idx + npages <= PALLOC_CHUNK_PAGES ? idx : PALLOC_NOT_FOUND;
 }
 
 /* A level of the search: a block of entries being scanned, and the open run. */
