@@ -34,6 +34,11 @@
 # steps, plus one for kernel reports (debug, rt), plus one for a run
 # without a verdict.
 #
+# A guest with no verdict 30 s before the timeout is sent an NMI through
+# QEMU's monitor; it panics (unknown_nmi_panic) and prints every CPU's
+# backtrace and every task's state (panic_print=0x41) into the serial log,
+# so that a hang leaves its stacks behind.
+#
 # Exit status: 0 PASS, 1 FAIL, 2 infrastructure failure (build, boot, panic,
 # timeout).  The serial log is build/vm*/serial.log.
 #
@@ -196,6 +201,9 @@ t1=$(date +%s.%N)
 # memmap=SIZE$BASE: the $ is literal (escaped inside double quotes).
 size_mib=$(( RES_SIZE / 1048576 ))
 cmdline="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=1"
+# A hung guest is sent an NMI before the timeout (below): it panics and
+# prints every CPU's backtrace and every task's state.
+cmdline="$cmdline unknown_nmi_panic=1 panic_print=0x41"
 # movablecore: the top of RAM is ZONE_MOVABLE, which grabbed mode must
 # leave alone unless grab_movable=1 (tests/init.sh checks both).
 cmdline="$cmdline memmap=${size_mib}M\$$RES_BASE movablecore=256M"
@@ -209,14 +217,38 @@ cmdline="$cmdline $APPEND"
 echo "vmtest: booting $KERNEL kernel $VMLINUX ($ACCEL, smp $SMP, $MEM): $cmdline"
 
 rm -f "$OUT/qemu.rc"
+# The monitor's socket: a short path of its own (unix sockets take 107 bytes).
+mondir=$(mktemp -d /tmp/pallocbits-mon.XXXXXX)
+# A guest still running 30 s before the timeout gets an NMI through QEMU's
+# monitor, so that a hang (a freeze with no kernel message of its own)
+# leaves the guest's stacks in serial.log.  A run that gets here fails anyway.
+python3 -c 'import socket, sys, time
+time.sleep(float(sys.argv[2]))
+try:
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.settimeout(5)
+    s.recv(4096)            # the monitor banner: it reads commands from here on
+    s.sendall(b"nmi\n")
+    print("vmtest: no verdict 30 s before the timeout: NMI sent to the guest",
+          file=sys.stderr, flush=True)
+    time.sleep(2)
+except OSError:
+    sys.exit(0)' \
+	"$mondir/sock" "$(( TIMEOUT > 60 ? TIMEOUT - 30 : TIMEOUT / 2 ))" &
+nmi_watch=$!
 {
 	set +e
 	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -smp "$SMP" -m "$MEM" \
 		-kernel "$VMLINUX" -initrd "$OUT/initramfs.cpio" -nographic -no-reboot \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-monitor "unix:$mondir/sock,server=on,wait=off" \
 		-append "$cmdline" </dev/null 2>&1
 	echo $? >"$OUT/qemu.rc"
 } | tr -d '\r' | tee "$OUT/serial.log"
+kill "$nmi_watch" 2>/dev/null || true
+wait "$nmi_watch" 2>/dev/null || true
+rm -rf "$mondir"
 rc=$(cat "$OUT/qemu.rc" 2>/dev/null || echo 255)
 t2=$(date +%s.%N)
 echo "vmtest: build+pack $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s," \
